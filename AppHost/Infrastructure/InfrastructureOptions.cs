@@ -1,0 +1,51 @@
+namespace TieredTenancy.AppHost.Infrastructure;
+
+public enum InfrastructureMode
+{
+    /// <summary>Containers when a container engine answers, local processes otherwise.</summary>
+    Auto,
+    Containers,
+    Local,
+}
+
+public enum LocalRedisServer
+{
+    /// <summary>redis-server when installed, the embedded Garnet server otherwise.</summary>
+    Auto,
+    RedisServer,
+    Garnet,
+}
+
+/// <summary>The <c>Infrastructure</c> configuration section of the AppHost.</summary>
+public sealed class InfrastructureOptions
+{
+    public const string SectionName = "Infrastructure";
+
+    public InfrastructureMode Mode { get; set; } = InfrastructureMode.Auto;
+
+    public LocalRedisServer Redis { get; set; } = LocalRedisServer.Auto;
+
+    /// <summary>How many <c>postgres-dedicated</c> servers hold database-tier tenants.</summary>
+    public int DedicatedServerCount { get; set; } = 1;
+
+    /// <summary>How many Api replicas run side by side.</summary>
+    public int ApiReplicas { get; set; } = 2;
+
+    /// <summary>
+    /// Throwaway data: a fresh folder per run, deleted when the AppHost stops, and durability
+    /// settings relaxed. Tests set it; a developer's <c>dotnet run</c> keeps its data.
+    /// </summary>
+    public bool Ephemeral { get; set; }
+
+    /// <summary>Where local servers keep their data between runs; empty picks a per-user folder.</summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>
+    /// When set, the only folders searched for PostgreSQL binaries (instead of PATH,
+    /// <c>pg_config --bindir</c> and <c>/usr/lib/postgresql/*/bin</c>).
+    /// </summary>
+    public string[]? PostgresBinDirectories { get; set; }
+
+    /// <summary>How long the container engine probe may take before the engine counts as absent.</summary>
+    public TimeSpan ContainerProbeTimeout { get; set; } = TimeSpan.FromSeconds(3);
+}

@@ -1,0 +1,11 @@
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddNpgsqlDataSource("catalog");
+builder.AddRedisClient("cache");
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+
+app.Run();

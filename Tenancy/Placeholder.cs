@@ -1,0 +1,1 @@
+namespace TieredTenancy.Tenancy; public static class Placeholder {}

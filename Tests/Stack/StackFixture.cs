@@ -1,0 +1,77 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace TieredTenancy.Tests.Stack;
+
+/// <summary>
+/// One whole stack per test collection, in Local mode with throwaway data, so the tests behave
+/// the same with or without a container engine.
+/// </summary>
+public sealed class StackFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = await TestStack.CreateBuilderAsync();
+        App = await builder.BuildAsync().WaitAsync(StartTimeout);
+        await App.StartAsync().WaitAsync(StartTimeout);
+        foreach (var resource in TestStack.ServiceResourceNames(App))
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(StartTimeout);
+        }
+        await Replicas.WaitForHealthyAsync(App, "api", expected: 2, StartTimeout);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StackCollection : ICollectionFixture<StackFixture>
+{
+    public const string Name = "stack";
+}
+
+/// <summary>How the tests build the AppHost: Local mode, ephemeral data, extra settings on top.</summary>
+public static class TestStack
+{
+    public static async Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(params string[] settings)
+    {
+        string[] args =
+        [
+            "--Infrastructure:Mode=Local",
+            "--Infrastructure:Ephemeral=true",
+            .. settings.Select(setting => "--" + setting),
+        ];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args).WaitAsync(StackFixture.StartTimeout);
+        // Resource logs stay in the dashboard; the test output keeps warnings and errors only.
+        builder.Services.AddLogging(logging => logging
+            .AddFilter("AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning)
+            .AddFilter("Microsoft", LogLevel.Warning));
+        return builder;
+    }
+
+    /// <summary>Every resource that runs (servers and services), not parameters or databases inside a server.</summary>
+    public static IEnumerable<string> ServiceResourceNames(DistributedApplication app) =>
+        VisibleResources(app)
+            .Where(resource => resource is not IResourceWithParent)
+            .Select(resource => resource.Name);
+
+    /// <summary>The resources the dashboard shows: not parameters, not Aspire's hidden project rebuilders.</summary>
+    public static IEnumerable<IResource> VisibleResources(DistributedApplication app) =>
+        app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            // ProjectRebuilderResource is internal to Aspire: it only runs `dotnet build` on request.
+            .Where(resource => resource is not ParameterResource && resource.GetType().Name != "ProjectRebuilderResource");
+}

@@ -1,0 +1,49 @@
+using System.Net;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace TieredTenancy.Tests.Stack;
+
+[Collection(StackCollection.Name)]
+public sealed class StackHealthTests(StackFixture stack)
+{
+    [Fact]
+    public async Task Every_resource_reaches_healthy()
+    {
+        var names = TestStack.VisibleResources(stack.App).ToList();
+        Assert.Superset(new HashSet<string> { "postgres", "catalog", "tenants", "postgres-dedicated", "cache", "provisioner", "api" }, names.Select(resource => resource.Name).ToHashSet());
+
+        foreach (var resource in names)
+        {
+            var instances = resource.TryGetLastAnnotation<ReplicaAnnotation>(out var replicas) ? replicas.Replicas : 1;
+            var ready = await Replicas.WaitForHealthyAsync(stack.App, resource.Name, instances, TimeSpan.FromSeconds(30));
+            Assert.Equal(instances, ready.Count);
+        }
+    }
+
+    [Fact]
+    public async Task Provisioner_health_answers_200()
+    {
+        using var client = stack.App.CreateHttpClient("provisioner");
+        using var response = await client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Both_api_replicas_answer_health_and_alive_with_200()
+    {
+        var replicas = await Replicas.BaseAddressesAsync(stack.App, "api", expected: 2);
+        Assert.Equal(2, replicas.Distinct().Count());
+        using var client = new HttpClient();
+        foreach (var replica in replicas)
+        {
+            foreach (var path in new[] { "/health", "/alive" })
+            {
+                using var response = await client.GetAsync(new Uri(replica, path));
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{replica}{path} answered {(int)response.StatusCode}");
+            }
+        }
+    }
+}
