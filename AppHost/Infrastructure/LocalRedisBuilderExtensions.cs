@@ -46,21 +46,20 @@ public static class LocalRedisBuilderExtensions
         this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password)
     {
         var garnet = new EmbeddedGarnetResource(name, password.Resource);
-        builder.Eventing.Subscribe<BeforeStartEvent>(async (@event, cancellationToken) =>
-        {
-            var notifications = @event.Services.GetRequiredService<ResourceNotificationService>();
-            var lifetime = @event.Services.GetRequiredService<IHostApplicationLifetime>();
-            await garnet.StartAsync(cancellationToken);
-            lifetime.ApplicationStopped.Register(garnet.Stop);
-            await notifications.PublishUpdateAsync(garnet, snapshot => snapshot with
-            {
-                State = KnownResourceStates.Running,
-                StartTimeStamp = DateTime.UtcNow,
-                Properties = [.. snapshot.Properties, new("garnet.port", garnet.Port)],
-            });
-        });
-
         return builder.AddResource(garnet)
+            // Started when the orchestrator initializes it, like any resource, so health monitoring sees it start.
+            .OnInitializeResource(async (resource, @event, cancellationToken) =>
+            {
+                await @event.Notifications.PublishUpdateAsync(resource, snapshot => snapshot with { State = KnownResourceStates.Starting });
+                await resource.StartAsync(cancellationToken);
+                @event.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(resource.Stop);
+                await @event.Notifications.PublishUpdateAsync(resource, snapshot => snapshot with
+                {
+                    State = KnownResourceStates.Running,
+                    StartTimeStamp = DateTime.UtcNow,
+                    Properties = [.. snapshot.Properties, new("garnet.port", resource.Port)],
+                });
+            })
             .WithInitialState(new CustomResourceSnapshot
             {
                 ResourceType = "Garnet",

@@ -16,8 +16,12 @@ public sealed class StackFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
+    /// <summary>From building the app to every resource healthy: the cold start the README quotes.</summary>
+    public TimeSpan ColdStart { get; private set; }
+
     public async Task InitializeAsync()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var builder = await TestStack.CreateBuilderAsync();
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         await App.StartAsync().WaitAsync(StartTimeout);
@@ -26,6 +30,7 @@ public sealed class StackFixture : IAsyncLifetime
             await App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(StartTimeout);
         }
         await Replicas.WaitForHealthyAsync(App, "api", expected: 2, StartTimeout);
+        ColdStart = clock.Elapsed;
     }
 
     public async Task DisposeAsync()
@@ -74,4 +79,17 @@ public static class TestStack
         app.Services.GetRequiredService<DistributedApplicationModel>().Resources
             // ProjectRebuilderResource is internal to Aspire: it only runs `dotnet build` on request.
             .Where(resource => resource is not ParameterResource && resource.GetType().Name != "ProjectRebuilderResource");
+}
+
+public static class TestStackBuilderExtensions
+{
+    /// <summary>Drops every resource but the named ones (and parameters), for tests of one piece of infrastructure.</summary>
+    public static IDistributedApplicationTestingBuilder KeepOnly(this IDistributedApplicationTestingBuilder builder, params string[] names)
+    {
+        foreach (var resource in builder.Resources.Where(resource => resource is not ParameterResource && !names.Contains(resource.Name)).ToList())
+        {
+            builder.Resources.Remove(resource);
+        }
+        return builder;
+    }
 }

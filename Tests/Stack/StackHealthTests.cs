@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using System.Net;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace TieredTenancy.Tests.Stack;
 
 [Collection(StackCollection.Name)]
-public sealed class StackHealthTests(StackFixture stack)
+public sealed class StackHealthTests(StackFixture stack, ITestOutputHelper output)
 {
     [Fact]
     public async Task Every_resource_reaches_healthy()
@@ -14,6 +15,7 @@ public sealed class StackHealthTests(StackFixture stack)
         var names = TestStack.VisibleResources(stack.App).ToList();
         Assert.Superset(new HashSet<string> { "postgres", "catalog", "tenants", "postgres-dedicated", "cache", "provisioner", "api" }, names.Select(resource => resource.Name).ToHashSet());
 
+        output.WriteLine($"cold start, AppHost build to every resource healthy: {stack.ColdStart.TotalSeconds:0.0} s");
         foreach (var resource in names)
         {
             var instances = resource.TryGetLastAnnotation<ReplicaAnnotation>(out var replicas) ? replicas.Replicas : 1;
