@@ -15,16 +15,26 @@ catch (InfrastructureUnavailableException exception)
     return 1;
 }
 
+// The Api's database login (owns nothing, cannot bypass row-level security) and the platform-admin client's secret.
+var appDbPassword = builder.AddGeneratedSecret("app-db-password");
+var platformAdminSecret = builder.AddGeneratedSecret("platform-admin-secret");
+
 var provisioner = builder.AddProject<Projects.Provisioner>("provisioner")
     .WithHttpEndpoint()
     .WithHttpHealthCheck("/health")
     .WithReference(platform.Catalog)
     .WithReference(platform.Tenants)
     .WithReference(platform.Cache)
+    .WithEnvironment("TenantStorage__AppPassword", appDbPassword)
+    .WithEnvironment("PlatformAdmin__ClientSecret", platformAdminSecret)
+    // Only test runs may make provisioning fail on purpose (see ProvisioningFaults).
+    .WithEnvironment("Provisioning__AllowFaultInjection", builder.Configuration.GetValue<bool>("Testing:AllowFaultInjection").ToString())
     .WaitFor(platform.Servers);
-foreach (var server in platform.DedicatedServers)
+for (var index = 0; index < platform.DedicatedServers.Count; index++)
 {
-    provisioner.WithReference(server);
+    provisioner
+        .WithReference(platform.DedicatedServers[index])
+        .WithEnvironment($"TenantStorage__DedicatedServers__{index}", platform.DedicatedServers[index].Resource.Name);
 }
 
 builder.AddProject<Projects.Api>("api")
@@ -35,6 +45,7 @@ builder.AddProject<Projects.Api>("api")
     .WithReference(platform.Tenants)
     .WithReference(platform.Cache)
     .WithReference(provisioner)
+    .WithEnvironment("TenantStorage__AppPassword", appDbPassword)
     .WaitFor(provisioner);
 
 builder.Build().Run();

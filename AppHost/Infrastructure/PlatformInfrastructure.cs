@@ -119,12 +119,18 @@ public static class PlatformInfrastructure
 
     public static string DedicatedServerName(int index) => index == 1 ? DedicatedName : $"{DedicatedName}-{index}";
 
-    // One generated secret per server; kept in the AppHost's user secrets between `dotnet run`s so a kept data folder still opens.
     private static IResourceBuilder<ParameterResource> Password(IDistributedApplicationBuilder builder, string server, InfrastructureOptions options) =>
-        builder.AddParameter($"{server}-password",
+        builder.AddGeneratedSecret($"{server}-password");
+
+    /// <summary>
+    /// A generated secret parameter, kept in the AppHost's user secrets between `dotnet run`s (so a
+    /// kept data folder still opens), fresh for every ephemeral run.
+    /// </summary>
+    public static IResourceBuilder<ParameterResource> AddGeneratedSecret(this IDistributedApplicationBuilder builder, string name) =>
+        builder.AddParameter(name,
             new GenerateParameterDefault { MinLength = 24, Special = false },
             secret: true,
-            persist: !options.Ephemeral);
+            persist: !builder.Configuration.GetValue<bool>($"{InfrastructureOptions.SectionName}:{nameof(InfrastructureOptions.Ephemeral)}"));
 
     /// <summary>
     /// Where local servers keep their data. Kept: a per-user folder keyed by this AppHost's path, so

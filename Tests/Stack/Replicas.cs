@@ -25,7 +25,11 @@ public static class Replicas
                 {
                     continue;
                 }
-                if (update.Snapshot.State?.Text == KnownResourceStates.Running && update.Snapshot.HealthStatus == HealthStatus.Healthy)
+                if (KnownResourceStates.TerminalStates.Contains(update.Snapshot.State?.Text))
+            {
+                throw new InvalidOperationException($"'{resourceName}' ({update.ResourceId}) stopped: {update.Snapshot.State?.Text}, exit code {update.Snapshot.ExitCode}.");
+            }
+            if (update.Snapshot.State?.Text == KnownResourceStates.Running && update.Snapshot.HealthStatus == HealthStatus.Healthy)
                 {
                     healthy[update.ResourceId] = update.Snapshot;
                 }

@@ -27,9 +27,8 @@ public sealed class StackFixture : IAsyncLifetime
         await App.StartAsync().WaitAsync(StartTimeout);
         foreach (var resource in TestStack.ServiceResourceNames(App))
         {
-            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(StartTimeout);
+            await Replicas.WaitForHealthyAsync(App, resource, resource == "api" ? 2 : 1, StartTimeout);
         }
-        await Replicas.WaitForHealthyAsync(App, "api", expected: 2, StartTimeout);
         ColdStart = clock.Elapsed;
     }
 
@@ -57,6 +56,7 @@ public static class TestStack
         [
             "--Infrastructure:Mode=Local",
             "--Infrastructure:Ephemeral=true",
+            "--Testing:AllowFaultInjection=true",
             .. settings.Select(setting => "--" + setting),
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args).WaitAsync(StackFixture.StartTimeout);

@@ -1,0 +1,21 @@
+using System.Security.Claims;
+using OpenIddict.Abstractions;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Provisioner.Audit;
+
+/// <summary>Adds an audit event to the unit of work of the change it describes, so both commit or neither.</summary>
+public sealed class AuditLog(CatalogDbContext catalog, IHttpContextAccessor http)
+{
+    public void Record(string action, Guid? tenantId, string? detail = null) =>
+        catalog.AuditEvents.Add(new AuditEvent
+        {
+            Actor = Actor(http.HttpContext?.User),
+            Action = action,
+            TenantId = tenantId,
+            Detail = detail,
+        });
+
+    private static string Actor(ClaimsPrincipal? user) =>
+        user?.FindFirst(OpenIddictConstants.Claims.Subject)?.Value ?? "system";
+}

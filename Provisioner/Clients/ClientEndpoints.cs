@@ -1,0 +1,63 @@
+using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Tenants;
+using TieredTenancy.Tenancy.Http;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Provisioner.Clients;
+
+public static class ClientEndpoints
+{
+    public static RouteGroupBuilder MapClientEndpoints(this RouteGroupBuilder admin)
+    {
+        admin.MapPost("/tenants/{id}/clients", CreateAsync).WithTags("Clients");
+        return admin;
+    }
+
+    private static async Task<IResult> CreateAsync(string id, HttpRequest request, TenantLookup lookup, ClientRegistration registration,
+        AuditLog audit, CatalogDbContext catalog, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParseExact(id, "D", out var tenantId))
+        {
+            return Problems.BadRequest("The tenant id must be a UUID.");
+        }
+        var (body, problem) = await JsonBody.ReadAsync<CreateClientRequest>(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var errors = body!.Validate();
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        var tenant = await lookup.FindAsync(tenantId, cancellationToken);
+        if (tenant is null || tenant.Status == TenantStatus.Deleted)
+        {
+            return Problems.NotFound($"There is no tenant '{id}'.");
+        }
+
+        var (clientId, secret) = await registration.CreateTenantClientAsync(tenant.Id, body.Name!.Trim(), body.Role!, cancellationToken);
+        audit.Record("client.create", tenant.Id, $"client={clientId} role={body.Role}");
+        await catalog.SaveChangesAsync(cancellationToken);
+        return Results.Created($"/admin/tenants/{tenant.Id}/clients/{clientId}", new CreatedClientResponse(clientId, secret));
+    }
+}
+
+public sealed record CreateClientRequest(string? Name, string? Role)
+{
+    public Dictionary<string, string[]> Validate()
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(Name) || Name.Length > 100 || Name.Any(char.IsControl))
+        {
+            errors["name"] = ["name must be 1 to 100 characters, not only spaces, without control characters."];
+        }
+        if (!ClientRoles.IsTenantRole(Role))
+        {
+            errors["role"] = [$"role must be '{ClientRoles.Member}' or '{ClientRoles.Admin}'."];
+        }
+        return errors;
+    }
+}
+
+public sealed record CreatedClientResponse(string ClientId, string ClientSecret);

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Options;
+
+namespace TieredTenancy.Provisioner.Clients;
+
+/// <summary>Registers the platform-admin client at start, with the secret from the AppHost's secret parameter.</summary>
+public sealed class PlatformAdminRegistration(IServiceScopeFactory scopes, IOptions<PlatformAdminOptions> options) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(options.Value.ClientSecret))
+        {
+            throw new InvalidOperationException("PlatformAdmin:ClientSecret is not set; the AppHost passes its 'platform-admin-secret' parameter.");
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<ClientRegistration>().EnsurePlatformAdminAsync(options.Value.ClientSecret, cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+public sealed class PlatformAdminOptions
+{
+    public const string SectionName = "PlatformAdmin";
+
+    public string ClientSecret { get; set; } = "";
+}

@@ -1,0 +1,21 @@
+using Microsoft.EntityFrameworkCore;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Provisioner.Plans;
+
+public static class PlanEndpoints
+{
+    public static RouteGroupBuilder MapPlanEndpoints(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/plans", async (CatalogDbContext catalog, CancellationToken cancellationToken) =>
+            (await catalog.Plans.AsNoTracking().OrderBy(plan => plan.Limits.RequestsPerMinute).ToListAsync(cancellationToken))
+                .Select(plan => new PlanResponse(plan.Name, plan.Isolation.ToString().ToLowerInvariant(), plan.Features,
+                    new PlanLimitsResponse(plan.Limits.RequestsPerMinute, plan.Limits.MaxProjects, plan.Limits.StorageMegabytes))))
+            .WithTags("Plans");
+        return admin;
+    }
+}
+
+public sealed record PlanResponse(string Name, string Isolation, IReadOnlyList<string> Features, PlanLimitsResponse Limits);
+
+public sealed record PlanLimitsResponse(int RequestsPerMinute, int MaxProjects, int StorageMegabytes);

@@ -1,0 +1,116 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TieredTenancy.Provisioner.Tenants;
+using TieredTenancy.Tenancy.Plans;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Provisioner.Storage;
+
+/// <summary>
+/// Before the Provisioner serves anything: the catalog is migrated and seeded, the roles exist on
+/// every server, the shared tables are migrated with RLS, each dedicated server has its template,
+/// and any tenant a crash left half-provisioned is undone.
+/// </summary>
+public sealed class StorageBootstrap(
+    IServiceScopeFactory scopes,
+    TenantServers servers,
+    TenantMigrations migrations,
+    IOptions<TenantStorageOptions> options,
+    ILogger<StorageBootstrap> logger) : IHostedService
+{
+    private readonly TenantStorageOptions _options = options.Value;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(_options.AppPassword))
+        {
+            throw new InvalidOperationException("TenantStorage:AppPassword is not set; the AppHost passes its 'app-db-password' parameter.");
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var catalog = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        await catalog.Database.MigrateAsync(cancellationToken);
+        await SeedPlansAsync(catalog, cancellationToken);
+
+        await PrepareSharedDatabaseAsync(catalog, cancellationToken);
+        foreach (var server in servers.DedicatedServers)
+        {
+            await PrepareDedicatedServerAsync(catalog, server, cancellationToken);
+        }
+
+        await scope.ServiceProvider.GetRequiredService<TenantProvisioning>().UndoUnfinishedAsync(cancellationToken);
+        logger.LogInformation("Tenant storage ready at migration {Version} on {Count} dedicated server(s)", migrations.LatestVersion, servers.DedicatedServers.Count);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static async Task SeedPlansAsync(CatalogDbContext catalog, CancellationToken cancellationToken)
+    {
+        var existing = await catalog.Plans.Select(plan => plan.Name).ToListAsync(cancellationToken);
+        catalog.Plans.AddRange(SeedPlans.All.Where(plan => !existing.Contains(plan.Name)));
+        await catalog.SaveChangesAsync(cancellationToken);
+    }
+
+    private async Task PrepareSharedDatabaseAsync(CatalogDbContext catalog, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(Sql.ForDatabase(servers.SharedDatabaseConnectionString, servers.SharedDatabase));
+        await connection.OpenAsync(cancellationToken);
+        await ServerRoles.EnsureAsync(connection, _options, withAppRole: true, cancellationToken);
+        await Sql.ExecuteAsync(connection, $"""
+            GRANT USAGE, CREATE ON SCHEMA public TO {Sql.Id(_options.OwnerRole)};
+            REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+            GRANT CONNECT ON DATABASE {Sql.Id(servers.SharedDatabase)} TO {Sql.Id(_options.AppRole)};
+            GRANT USAGE ON SCHEMA public TO {Sql.Id(_options.AppRole)};
+            """, cancellationToken);
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var version = await migrations.ApplyAsync(connection, transaction, "public", _options.OwnerRole, null, cancellationToken);
+        await Sql.ExecuteAsync(connection, RowLevelSecurity.ApplySql("public", _options.AppRole), cancellationToken, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        await RecordTargetAsync(catalog, StorageTargetKind.SharedTables, servers.SharedServer, servers.SharedDatabase, "public", version, cancellationToken);
+    }
+
+    private async Task PrepareDedicatedServerAsync(CatalogDbContext catalog, string server, CancellationToken cancellationToken)
+    {
+        var serverConnectionString = servers.DedicatedConnectionString(server);
+        await using (var admin = new NpgsqlConnection(Sql.ForDatabase(serverConnectionString, "postgres")))
+        {
+            await admin.OpenAsync(cancellationToken);
+            await ServerRoles.EnsureAsync(admin, _options, withAppRole: false, cancellationToken);
+            // Tenant logins may open their own database only: not the maintenance database, not the template.
+            await Sql.ExecuteAsync(admin, "REVOKE CONNECT ON DATABASE postgres FROM PUBLIC", cancellationToken);
+            var exists = await Sql.ScalarAsync<int?>(admin, "SELECT 1 FROM pg_database WHERE datname = $1", cancellationToken, _options.TemplateDatabase);
+            if (exists is null)
+            {
+                await Sql.ExecuteAsync(admin, $"CREATE DATABASE {Sql.Id(_options.TemplateDatabase)} OWNER {Sql.Id(_options.OwnerRole)}", cancellationToken);
+            }
+            await Sql.ExecuteAsync(admin, $"REVOKE CONNECT ON DATABASE {Sql.Id(_options.TemplateDatabase)} FROM PUBLIC", cancellationToken);
+        }
+
+        // Unpooled: nobody may stay connected to a template, or cloning it fails.
+        await using var template = new NpgsqlConnection(Sql.ForDatabase(serverConnectionString, _options.TemplateDatabase));
+        await template.OpenAsync(cancellationToken);
+        await using var transaction = await template.BeginTransactionAsync(cancellationToken);
+        var version = await migrations.ApplyAsync(template, transaction, "public", _options.OwnerRole, null, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        await RecordTargetAsync(catalog, StorageTargetKind.Template, server, _options.TemplateDatabase, "public", version, cancellationToken);
+    }
+
+    private static async Task RecordTargetAsync(CatalogDbContext catalog, StorageTargetKind kind, string server, string database, string schema,
+        string version, CancellationToken cancellationToken)
+    {
+        var target = await catalog.StorageTargets.SingleOrDefaultAsync(
+            t => t.Server == server && t.Database == database && t.Schema == schema, cancellationToken);
+        if (target is null)
+        {
+            catalog.StorageTargets.Add(new StorageTarget { Kind = kind, Server = server, Database = database, Schema = schema, MigrationVersion = version });
+        }
+        else
+        {
+            target.MigrationVersion = version;
+            target.UpdatedAt = DateTimeOffset.UtcNow;
+        }
+        await catalog.SaveChangesAsync(cancellationToken);
+    }
+}

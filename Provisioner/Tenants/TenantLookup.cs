@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Provisioner.Tenants;
+
+/// <summary>Finds tenants and the migration version of the storage each is served from.</summary>
+public sealed class TenantLookup(CatalogDbContext catalog)
+{
+    public Task<Tenant?> FindAsync(Guid id, CancellationToken cancellationToken) =>
+        catalog.Tenants.SingleOrDefaultAsync(tenant => tenant.Id == id && tenant.Status != TenantStatus.Provisioning, cancellationToken);
+
+    public Task<Tenant?> FindBySlugAsync(string slug, CancellationToken cancellationToken) =>
+        catalog.Tenants.SingleOrDefaultAsync(tenant => tenant.Slug == slug && tenant.Status != TenantStatus.Provisioning, cancellationToken);
+
+    public async Task<IReadOnlyList<TenantResponse>> DescribeAsync(IReadOnlyList<Tenant> tenants, CancellationToken cancellationToken)
+    {
+        var servers = tenants.Select(tenant => tenant.Placement.Server).Distinct().ToList();
+        var ids = tenants.Select(tenant => (Guid?)tenant.Id).ToList();
+        var targets = await catalog.StorageTargets.AsNoTracking()
+            .Where(target => servers.Contains(target.Server))
+            .Where(target => target.TenantId == null || ids.Contains(target.TenantId))
+            .ToListAsync(cancellationToken);
+        return tenants.Select(tenant => TenantResponse.From(tenant,
+                targets.FirstOrDefault(target => target.Server == tenant.Placement.Server
+                    && target.Database == tenant.Placement.Database
+                    && target.Schema == tenant.Placement.Schema)?.MigrationVersion ?? ""))
+            .ToList();
+    }
+
+    public async Task<TenantResponse> DescribeAsync(Tenant tenant, CancellationToken cancellationToken) =>
+        (await DescribeAsync([tenant], cancellationToken))[0];
+}

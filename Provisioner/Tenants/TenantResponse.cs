@@ -1,0 +1,26 @@
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Provisioner.Tenants;
+
+/// <summary>A tenant as the admin API shows it. Credentials never appear.</summary>
+public sealed record TenantResponse(
+    Guid Id,
+    string Slug,
+    string Name,
+    string Plan,
+    string Isolation,
+    string Status,
+    PlacementResponse Placement,
+    string MigrationVersion,
+    DateTimeOffset CreatedAt)
+{
+    public static TenantResponse From(Tenant tenant, string migrationVersion) =>
+        new(tenant.Id, tenant.Slug, tenant.Name, tenant.Plan,
+            tenant.Isolation.ToString().ToLowerInvariant(),
+            tenant.Status.ToString().ToLowerInvariant(),
+            new PlacementResponse(tenant.Placement.Server, tenant.Placement.Database, tenant.Placement.Schema, tenant.Placement.Epoch),
+            migrationVersion,
+            tenant.CreatedAt);
+}
+
+public sealed record PlacementResponse(string Server, string Database, string Schema, long Epoch);

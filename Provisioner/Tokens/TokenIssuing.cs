@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Options;
+using OpenIddict.Server;
+using OpenIddict.Validation.AspNetCore;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Provisioner.Tokens;
+
+/// <summary>
+/// OpenIddict issues signed JWT access tokens (client credentials) and publishes its keys through
+/// the discovery document and JWKS; the Provisioner validates its own tokens on the admin routes.
+/// </summary>
+public static class TokenIssuing
+{
+    /// <summary>The audience of every access token: the platform's APIs.</summary>
+    public const string Audience = "tieredtenancy";
+
+    public const string TenantIdClaim = "tenant_id";
+
+    public const string PlatformAdminPolicy = "platform-admin";
+
+    public static IHostApplicationBuilder AddTokenIssuing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<TokenOptions>(builder.Configuration.GetSection(TokenOptions.SectionName));
+        builder.Services.AddOpenIddict()
+            .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<CatalogDbContext>())
+            .AddServer(server =>
+            {
+                server.SetTokenEndpointUris("connect/token");
+                server.AllowClientCredentialsFlow();
+                server.SetAccessTokenLifetime(TimeSpan.FromHours(1));
+                // Plain signed JWTs (JWS), so any resource server validates them with the published keys.
+                server.DisableAccessTokenEncryption();
+                // Access tokens are self-contained; storing each one would cost a write per token.
+                server.DisableTokenStorage();
+                // Encryption keys are required by OpenIddict but sign nothing this platform hands out.
+                server.AddEphemeralEncryptionKey();
+                server.UseAspNetCore()
+                    .EnableTokenEndpointPassthrough()
+                    // TLS ends in front of the services (Aspire's proxy, an ingress); inside, it is plain HTTP.
+                    .DisableTransportSecurityRequirement();
+            })
+            .AddValidation(validation =>
+            {
+                validation.UseLocalServer();
+                validation.AddAudiences(Audience);
+                validation.UseAspNetCore();
+            });
+
+        builder.Services.AddSingleton<SigningKeyStore>();
+        builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, SigningKeyConfiguration>();
+        builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(PlatformAdminPolicy, policy => policy
+                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireRole(ClientRoles.PlatformAdmin));
+        return builder;
+    }
+}
+
+/// <summary>The <c>Tokens</c> section.</summary>
+public sealed class TokenOptions
+{
+    public const string SectionName = "Tokens";
+
+    /// <summary>The issuer written into tokens; fixed, so every caller and validator agrees whatever address it used.</summary>
+    public Uri Issuer { get; set; } = new("http://provisioner/");
+}

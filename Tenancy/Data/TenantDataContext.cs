@@ -1,0 +1,65 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace TieredTenancy.Tenancy.Data;
+
+/// <summary>
+/// The tenant data model. One model serves every tier: the tables are the same in the shared
+/// database, in a tenant schema and in a tenant database; only the connection differs.
+/// </summary>
+public sealed class TenantDataContext(DbContextOptions<TenantDataContext> options) : DbContext(options)
+{
+    /// <summary>
+    /// The tenant this context serves. Every query is filtered on it; with none set, every query
+    /// reads nothing (the filter compares with NULL), never everything.
+    /// </summary>
+    public Guid? CurrentTenantId { get; set; }
+
+    public DbSet<Project> Projects => Set<Project>();
+    public DbSet<TaskItem> Tasks => Set<TaskItem>();
+    public DbSet<Comment> Comments => Set<Comment>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Project>(project =>
+        {
+            project.ToTable("projects");
+            // Keys lead with tenant_id: every index serves the tenant's own queries and the RLS policy.
+            project.HasKey(p => new { p.TenantId, p.Id });
+            project.Property(p => p.Name).HasMaxLength(200);
+            project.Property(p => p.Description).HasMaxLength(4000);
+            project.HasIndex(p => new { p.TenantId, p.CreatedAt });
+            project.HasQueryFilter(p => p.TenantId == CurrentTenantId);
+        });
+
+        modelBuilder.Entity<TaskItem>(task =>
+        {
+            task.ToTable("tasks");
+            task.HasKey(t => new { t.TenantId, t.Id });
+            task.Property(t => t.Title).HasMaxLength(500);
+            task.Property(t => t.Assignee).HasMaxLength(200);
+            task.Property(t => t.Status).HasConversion<string>().HasMaxLength(16);
+            // The foreign key includes tenant_id, so a task can never point at another tenant's project.
+            task.HasOne<Project>().WithMany()
+                .HasForeignKey(t => new { t.TenantId, t.ProjectId })
+                .OnDelete(DeleteBehavior.Cascade);
+            task.HasIndex(t => new { t.TenantId, t.ProjectId, t.CreatedAt });
+            task.HasGeneratedTsVectorColumn(t => t.SearchVector, "simple", t => new { t.Title })
+                .HasIndex(t => t.SearchVector)
+                .HasMethod("GIN");
+            task.HasQueryFilter(t => t.TenantId == CurrentTenantId);
+        });
+
+        modelBuilder.Entity<Comment>(comment =>
+        {
+            comment.ToTable("comments");
+            comment.HasKey(c => new { c.TenantId, c.Id });
+            comment.Property(c => c.Author).HasMaxLength(200);
+            comment.Property(c => c.Body).HasMaxLength(10_000);
+            comment.HasOne<TaskItem>().WithMany()
+                .HasForeignKey(c => new { c.TenantId, c.TaskId })
+                .OnDelete(DeleteBehavior.Cascade);
+            comment.HasIndex(c => new { c.TenantId, c.TaskId, c.CreatedAt });
+            comment.HasQueryFilter(c => c.TenantId == CurrentTenantId);
+        });
+    }
+}

@@ -1,1 +1,0 @@
-namespace TieredTenancy.Tenancy; public static class Placeholder {}

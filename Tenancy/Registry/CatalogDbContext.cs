@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using TieredTenancy.Tenancy.Plans;
+
+namespace TieredTenancy.Tenancy.Registry;
+
+/// <summary>
+/// The tenant registry (catalog database): plans, tenants and their placements, storage targets,
+/// operations, audit events, API clients, plus OpenIddict's and Data Protection's own tables.
+/// </summary>
+public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options) : DbContext(options), IDataProtectionKeyContext
+{
+    public DbSet<Plan> Plans => Set<Plan>();
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<StorageTarget> StorageTargets => Set<StorageTarget>();
+    public DbSet<Operation> Operations => Set<Operation>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<ApiClient> ApiClients => Set<ApiClient>();
+    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.UseOpenIddict();
+
+        modelBuilder.Entity<Plan>(plan =>
+        {
+            plan.HasKey(p => p.Name);
+            plan.Property(p => p.Name).HasMaxLength(40);
+            plan.Property(p => p.Isolation).HasConversion<string>().HasMaxLength(16);
+            plan.OwnsOne(p => p.Limits);
+        });
+
+        modelBuilder.Entity<Tenant>(tenant =>
+        {
+            tenant.HasIndex(t => t.Slug).IsUnique();
+            tenant.HasIndex(t => new { t.Plan, t.Status });
+            tenant.Property(t => t.Slug).HasMaxLength(40);
+            tenant.Property(t => t.Name).HasMaxLength(TenantNames.MaxLength);
+            tenant.Property(t => t.Plan).HasMaxLength(40);
+            tenant.HasOne<Plan>().WithMany().HasForeignKey(t => t.Plan).OnDelete(DeleteBehavior.Restrict);
+            tenant.Property(t => t.Isolation).HasConversion<string>().HasMaxLength(16);
+            tenant.Property(t => t.Status).HasConversion<string>().HasMaxLength(16);
+            tenant.OwnsOne(t => t.Placement, placement =>
+            {
+                placement.Property(p => p.Server).HasMaxLength(63);
+                placement.Property(p => p.Database).HasMaxLength(63);
+                placement.Property(p => p.Schema).HasMaxLength(63);
+                placement.Property(p => p.Role).HasMaxLength(63);
+                // The placement epoch doubles as the optimistic concurrency token of a tenant row.
+                placement.Property(p => p.Epoch).IsConcurrencyToken();
+                // Counting tenants per server is how the placement policy picks one.
+                placement.HasIndex(p => p.Server);
+            });
+        });
+
+        modelBuilder.Entity<StorageTarget>(target =>
+        {
+            target.Property(t => t.Kind).HasConversion<string>().HasMaxLength(16);
+            target.HasIndex(t => new { t.Server, t.Database, t.Schema }).IsUnique();
+            target.HasIndex(t => t.TenantId);
+            target.Property(t => t.MigrationVersion).HasMaxLength(150);
+        });
+
+        modelBuilder.Entity<Operation>(operation =>
+        {
+            operation.Property(o => o.Kind).HasConversion<string>().HasMaxLength(16);
+            operation.Property(o => o.Status).HasConversion<string>().HasMaxLength(16);
+            operation.HasIndex(o => o.TenantId);
+            operation.HasIndex(o => o.Status);
+        });
+
+        modelBuilder.Entity<AuditEvent>(audit =>
+        {
+            audit.HasIndex(a => new { a.TenantId, a.At });
+            audit.Property(a => a.Actor).HasMaxLength(100);
+            audit.Property(a => a.Action).HasMaxLength(60);
+        });
+
+        modelBuilder.Entity<ApiClient>(client =>
+        {
+            client.HasKey(c => c.ClientId);
+            client.Property(c => c.ClientId).HasMaxLength(100);
+            client.Property(c => c.Name).HasMaxLength(100);
+            client.Property(c => c.Role).HasMaxLength(20);
+            client.HasIndex(c => c.TenantId);
+            client.HasOne<Tenant>().WithMany().HasForeignKey(c => c.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+}
