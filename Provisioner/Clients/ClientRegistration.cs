@@ -19,11 +19,16 @@ public sealed class ClientRegistration(CatalogDbContext catalog, IOpenIddictAppl
     {
         var clientId = $"tc_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}";
         var secret = NewSecret();
-        await using var transaction = await catalog.Database.BeginTransactionAsync(cancellationToken);
-        await applications.CreateAsync(Descriptor(clientId, secret, name), cancellationToken);
-        catalog.ApiClients.Add(new ApiClient { ClientId = clientId, TenantId = tenantId, Name = name, Role = role });
-        await catalog.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        // Aspire's EF integration retries transient failures; a transaction must then run inside its strategy.
+        await catalog.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            catalog.ChangeTracker.Clear();
+            await using var transaction = await catalog.Database.BeginTransactionAsync(cancellationToken);
+            await applications.CreateAsync(Descriptor(clientId, secret, name), cancellationToken);
+            catalog.ApiClients.Add(new ApiClient { ClientId = clientId, TenantId = tenantId, Name = name, Role = role });
+            await catalog.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        });
         return (clientId, secret);
     }
 
