@@ -1,11 +1,43 @@
+using Scalar.AspNetCore;
+using TieredTenancy.Api;
+using TieredTenancy.Api.Audit;
+using TieredTenancy.Api.Authentication;
+using TieredTenancy.Api.Comments;
+using TieredTenancy.Api.Projects;
+using TieredTenancy.Api.Search;
+using TieredTenancy.Api.Tasks;
+using TieredTenancy.Api.Tenants;
+using TieredTenancy.Tenancy.Http;
+
+// The tenant plane: each tenant's data, served through the isolation strategy its registry entry selects.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource("catalog");
-builder.AddRedisClient("cache");
+builder.AddTokenValidation();
+builder.AddTenantRegistry();
+builder.AddTenantIsolation();
+builder.AddPlanFeatures();
+builder.AddHttpContract();
 
 var app = builder.Build();
 
+app.UseProblemDetailsDefaults();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseMiddleware<TenantResolution>();
+
 app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapScalarApiReference();
+
+app.MapGroup("")
+    .RequireAuthorization()
+    .WithMetadata(new TenantPlaneEndpoint())
+    .MapTenantInfoEndpoints()
+    .MapProjectEndpoints()
+    .MapTaskEndpoints()
+    .MapCommentEndpoints()
+    .MapSearchEndpoints()
+    .MapAuditEndpoints();
 
 app.Run();

@@ -37,7 +37,7 @@ for (var index = 0; index < platform.DedicatedServers.Count; index++)
         .WithEnvironment($"TenantStorage__DedicatedServers__{index}", platform.DedicatedServers[index].Resource.Name);
 }
 
-builder.AddProject<Projects.Api>("api")
+var api = builder.AddProject<Projects.Api>("api")
     .WithHttpEndpoint()
     .WithHttpHealthCheck("/health")
     .WithReplicas(builder.Configuration.GetValue("Infrastructure:ApiReplicas", 2))
@@ -47,6 +47,13 @@ builder.AddProject<Projects.Api>("api")
     .WithReference(provisioner)
     .WithEnvironment("TenantStorage__AppPassword", appDbPassword)
     .WaitFor(provisioner);
+// The Api reaches database-tier tenants with each tenant's own credentials: it gets the servers' addresses, not their admin logins.
+foreach (var server in platform.DedicatedServers)
+{
+    var endpoint = ((IResourceWithEndpoints)server.Resource).GetEndpoint("tcp");
+    api.WithEnvironment($"TenantStorage__DedicatedServerAddresses__{server.Resource.Name}",
+        ReferenceExpression.Create($"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)}"));
+}
 
 builder.Build().Run();
 return 0;

@@ -18,6 +18,9 @@ public static class ProvisionerServices
         builder.AddKeyedNpgsqlDataSource("tenants");
         builder.AddRedisClient("cache");
 
+        // Hosted services start in registration order: the catalog (and its key table) must exist
+        // before Data Protection's own hosted service reads the key ring.
+        builder.Services.AddHostedService<StorageBootstrap>();
         builder.Services.AddDataProtection()
             .SetApplicationName(TenantConnectionProtection.ApplicationName)
             .PersistKeysToDbContext<CatalogDbContext>();
@@ -27,8 +30,6 @@ public static class ProvisionerServices
         builder.Services.Configure<PlatformAdminOptions>(builder.Configuration.GetSection(PlatformAdminOptions.SectionName));
         builder.Services.AddSingleton<TenantServers>();
         builder.Services.AddSingleton(TenantMigrations.Load());
-        // Order matters: storage and the catalog are ready before the platform-admin client is registered.
-        builder.Services.AddHostedService<StorageBootstrap>();
         builder.Services.AddHostedService<PlatformAdminRegistration>();
         return builder;
     }
@@ -42,6 +43,7 @@ public static class ProvisionerServices
         builder.Services.AddScoped<ProvisioningFaults>();
         builder.Services.AddScoped<TenantLookup>();
         builder.Services.AddScoped<TenantStatusChange>();
+        builder.Services.AddScoped<PlanChange>();
         builder.Services.AddScoped<TenantProvisioning>();
         builder.Services.AddScoped<DedicatedPlacementPolicy>();
         builder.Services.AddScoped<IIsolationStorage, RowIsolationStorage>();

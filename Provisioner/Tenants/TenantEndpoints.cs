@@ -17,6 +17,8 @@ public static class TenantEndpoints
             change.ApplyAsync(id, TenantStatus.Active, TenantStatus.Suspended, "tenant.suspend", cancellationToken));
         tenants.MapPost("/{id}/resume", (string id, TenantStatusChange change, CancellationToken cancellationToken) =>
             change.ApplyAsync(id, TenantStatus.Suspended, TenantStatus.Active, "tenant.resume", cancellationToken));
+        tenants.MapPut("/{id}/plan", (string id, HttpRequest request, PlanChange change, CancellationToken cancellationToken) =>
+            change.ApplyAsync(id, request, cancellationToken));
         return admin;
     }
 

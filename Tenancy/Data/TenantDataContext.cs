@@ -12,11 +12,22 @@ public sealed class TenantDataContext(DbContextOptions<TenantDataContext> option
     /// The tenant this context serves. Every query is filtered on it; with none set, every query
     /// reads nothing (the filter compares with NULL), never everything.
     /// </summary>
-    public Guid? CurrentTenantId { get; set; }
+    public Guid? CurrentTenantId { get; private set; }
+
+    /// <summary>What every command's connection is bound to (see TenantBindingInterceptor); none means nothing runs.</summary>
+    public Isolation.TenantBinding? Binding { get; private set; }
+
+    /// <summary>Binds this context to one tenant: the query filters and the connection binding both follow.</summary>
+    public void BindTo(Isolation.TenantBinding binding)
+    {
+        Binding = binding;
+        CurrentTenantId = binding.TenantId;
+    }
 
     public DbSet<Project> Projects => Set<Project>();
     public DbSet<TaskItem> Tasks => Set<TaskItem>();
     public DbSet<Comment> Comments => Set<Comment>();
+    public DbSet<TenantAuditEntry> AuditEntries => Set<TenantAuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -60,6 +71,17 @@ public sealed class TenantDataContext(DbContextOptions<TenantDataContext> option
                 .OnDelete(DeleteBehavior.Cascade);
             comment.HasIndex(c => new { c.TenantId, c.TaskId, c.CreatedAt });
             comment.HasQueryFilter(c => c.TenantId == CurrentTenantId);
+        });
+
+        modelBuilder.Entity<TenantAuditEntry>(entry =>
+        {
+            entry.ToTable("audit_entries");
+            entry.HasKey(e => new { e.TenantId, e.Id });
+            entry.Property(e => e.Actor).HasMaxLength(100);
+            entry.Property(e => e.Action).HasMaxLength(60);
+            entry.Property(e => e.Target).HasMaxLength(200);
+            entry.HasIndex(e => new { e.TenantId, e.At });
+            entry.HasQueryFilter(e => e.TenantId == CurrentTenantId);
         });
     }
 }

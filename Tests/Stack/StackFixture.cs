@@ -62,7 +62,8 @@ public static class TestStack
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args).WaitAsync(StackFixture.StartTimeout);
         // Resource logs stay in the dashboard; the test output keeps warnings and errors only.
         builder.Services.AddLogging(logging => logging
-            .AddFilter("AppHost.Resources", LogLevel.Warning)
+            // TT_TEST_RESOURCE_LOGS=1 shows every service's own log lines in the test output.
+            .AddFilter("AppHost.Resources", Environment.GetEnvironmentVariable("TT_TEST_RESOURCE_LOGS") == "1" ? LogLevel.Information : LogLevel.Warning)
             .AddFilter("Aspire.Hosting", LogLevel.Warning)
             .AddFilter("Microsoft", LogLevel.Warning));
         return builder;

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.FeatureManagement;
+using StackExchange.Redis;
+using TieredTenancy.Api.Audit;
+using TieredTenancy.Api.Features;
+using TieredTenancy.Api.Isolation;
+using TieredTenancy.Api.Telemetry;
+using TieredTenancy.Api.Tenants;
+using TieredTenancy.Tenancy.Data;
+using TieredTenancy.Tenancy.Http;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Api;
+
+public static class ApiServices
+{
+    /// <summary>The registry (read-only here), its cache in process and in Redis, and the broadcast that invalidates it.</summary>
+    public static IHostApplicationBuilder AddTenantRegistry(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDbContext<CatalogDbContext>("catalog", configureDbContextOptions: options => options.UseCatalogConventions());
+        builder.AddRedisClient("cache");
+        builder.Services.AddDataProtection()
+            .SetApplicationName(TenantConnectionProtection.ApplicationName)
+            .PersistKeysToDbContext<CatalogDbContext>();
+
+        builder.Services.AddOptions<RedisCacheOptions>()
+            .Configure<IServiceProvider>((options, services) =>
+                options.ConnectionMultiplexerFactory = () => Task.FromResult(services.GetRequiredService<IConnectionMultiplexer>()));
+        builder.Services.AddStackExchangeRedisCache(_ => { });
+        builder.Services.AddHybridCache();
+        builder.Services.AddSingleton<TenantRegistryCache>();
+        builder.Services.AddHostedService<RegistryChangeListener>();
+        return builder;
+    }
+
+    /// <summary>One isolation strategy per kind, and the per-request tenant context and data context.</summary>
+    public static IHostApplicationBuilder AddTenantIsolation(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(IsolationOptions.SectionName).Get<IsolationOptions>() ?? new();
+        builder.Services.Configure<IsolationOptions>(builder.Configuration.GetSection(IsolationOptions.SectionName));
+        builder.AddKeyedNpgsqlDataSource(options.SharedDatabase, configureDataSourceBuilder: dataSource =>
+        {
+            // The Api connects as its own role, which owns nothing and cannot bypass row-level security.
+            dataSource.ConnectionStringBuilder.Username = options.AppRole;
+            dataSource.ConnectionStringBuilder.Password = options.AppPassword;
+            dataSource.ConnectionStringBuilder.MaxPoolSize = options.SharedMaxPoolSize;
+            dataSource.ConnectionStringBuilder.ConnectionLifetime = options.SharedConnectionLifetimeSeconds;
+        });
+
+        builder.Services.AddSingleton<DedicatedDataSources>();
+        builder.Services.AddSingleton<IIsolationStrategy, RowIsolation>();
+        builder.Services.AddSingleton<IIsolationStrategy, SchemaIsolation>();
+        builder.Services.AddSingleton<IIsolationStrategy, DatabaseIsolation>();
+        builder.Services.AddSingleton<TenantStorage>();
+        builder.Services.AddScoped<TenantContext>();
+        builder.Services.AddScoped(services => services.GetRequiredService<TenantStorage>().Open(services.GetRequiredService<TenantContext>().Tenant));
+        builder.Services.AddScoped<TenantAudit>();
+        builder.Services.AddSingleton<TenantRequestMetrics>();
+        return builder;
+    }
+
+    /// <summary>Plan features through Microsoft.FeatureManagement, fed by the resolved tenant's plan.</summary>
+    public static IHostApplicationBuilder AddPlanFeatures(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddFeatureManagement().AddFeatureFilter<PlanFeatureFilter>();
+        return builder;
+    }
+
+    /// <summary>JSON, problem details, OpenAPI.</summary>
+    public static IHostApplicationBuilder AddHttpContract(this IHostApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        });
+        builder.Services.AddProblemDetailsDefaults();
+        builder.Services.AddOpenApi();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(TenantRequestMetrics.MeterName));
+        return builder;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TieredTenancy.Api.Tenants;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Api.Isolation;
+
+/// <summary>
+/// One small pool per database-tier tenant and placement epoch, built from the server's address
+/// and the tenant's decrypted credentials. Pools unused for a while are closed, so hundreds of
+/// tenants do not hold hundreds of idle pools; a new epoch (after a move) gets a new pool.
+/// </summary>
+public sealed class DedicatedDataSources : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<(Guid Tenant, long Epoch), Entry> _pools = new();
+    private readonly IsolationOptions _options;
+    private readonly IDataProtector _protector;
+    private readonly Timer _sweeper;
+
+    public DedicatedDataSources(IOptions<IsolationOptions> options, IDataProtectionProvider dataProtection)
+    {
+        _options = options.Value;
+        _protector = dataProtection.CreateProtector(TenantConnectionProtection.Purpose);
+        _sweeper = new Timer(_ => _ = CloseIdleAsync(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+    }
+
+    public int OpenPools => _pools.Count;
+
+    public NpgsqlDataSource For(ResolvedTenant tenant)
+    {
+        var entry = _pools.GetOrAdd((tenant.Id, tenant.Placement.Epoch), _ => new Entry(Build(tenant)));
+        entry.LastUsed = Environment.TickCount64;
+        return entry.DataSource;
+    }
+
+    private NpgsqlDataSource Build(ResolvedTenant tenant)
+    {
+        if (!_options.DedicatedServerAddresses.TryGetValue(tenant.Placement.Server, out var address))
+        {
+            throw new InvalidOperationException($"The address of dedicated server '{tenant.Placement.Server}' is not configured.");
+        }
+        var credentials = new NpgsqlConnectionStringBuilder(_protector.Unprotect(
+            tenant.Placement.ProtectedConnectionString ?? throw new InvalidOperationException($"Tenant {tenant.Id} has no stored credentials.")));
+        var connection = new NpgsqlConnectionStringBuilder(address)
+        {
+            Database = credentials.Database,
+            Username = credentials.Username,
+            Password = credentials.Password,
+            MaxPoolSize = _options.DedicatedMaxPoolSize,
+            ConnectionIdleLifetime = 60,
+        };
+        return NpgsqlDataSource.Create(connection.ConnectionString);
+    }
+
+    private async Task CloseIdleAsync()
+    {
+        var cutoff = Environment.TickCount64 - (long)_options.DedicatedPoolIdleTimeout.TotalMilliseconds;
+        foreach (var (key, entry) in _pools)
+        {
+            if (entry.LastUsed < cutoff && _pools.TryRemove(key, out _))
+            {
+                await entry.DataSource.DisposeAsync();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _sweeper.DisposeAsync();
+        foreach (var entry in _pools.Values)
+        {
+            await entry.DataSource.DisposeAsync();
+        }
+        _pools.Clear();
+    }
+
+    private sealed class Entry(NpgsqlDataSource dataSource)
+    {
+        public NpgsqlDataSource DataSource { get; } = dataSource;
+
+        public long LastUsed { get; set; } = Environment.TickCount64;
+    }
+}

@@ -1,0 +1,16 @@
+using System.Data.Common;
+using TieredTenancy.Api.Tenants;
+using TieredTenancy.Tenancy.Isolation;
+using TieredTenancy.Tenancy.Plans;
+
+namespace TieredTenancy.Api.Isolation;
+
+/// <summary>How a tenant of one isolation kind is reached: which connection, bound to what.</summary>
+public interface IIsolationStrategy
+{
+    IsolationKind Kind { get; }
+
+    DbConnection CreateConnection(ResolvedTenant tenant);
+
+    TenantBinding Bind(ResolvedTenant tenant);
+}

@@ -1,0 +1,22 @@
+using System.Data.Common;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TieredTenancy.Api.Tenants;
+using TieredTenancy.Tenancy.Isolation;
+using TieredTenancy.Tenancy.Plans;
+
+namespace TieredTenancy.Api.Isolation;
+
+/// <summary>Row tier: the shared pool as the app role; RLS on <c>app.tenant_id</c> and the EF query filter separate tenants.</summary>
+public sealed class RowIsolation([FromKeyedServices("tenants")] NpgsqlDataSource shared, IOptions<IsolationOptions> options) : IIsolationStrategy
+{
+    public IsolationKind Kind => IsolationKind.Row;
+
+    public DbConnection CreateConnection(ResolvedTenant tenant) => shared.CreateConnection();
+
+    public TenantBinding Bind(ResolvedTenant tenant) =>
+        new(tenant.Id, TenantBinding.LoginRole, "public", SharedDatabaseName(shared, options.Value));
+
+    internal static string SharedDatabaseName(NpgsqlDataSource shared, IsolationOptions options) =>
+        new NpgsqlConnectionStringBuilder(shared.ConnectionString).Database ?? options.SharedDatabase;
+}

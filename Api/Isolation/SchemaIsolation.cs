@@ -1,0 +1,25 @@
+using System.Data.Common;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TieredTenancy.Api.Tenants;
+using TieredTenancy.Tenancy.Isolation;
+using TieredTenancy.Tenancy.Plans;
+
+namespace TieredTenancy.Api.Isolation;
+
+/// <summary>
+/// Schema tier: the shared pool, switched per command to the tenant's role and schema, so a query
+/// outside the tenant's schema is refused by PostgreSQL itself.
+/// </summary>
+public sealed class SchemaIsolation([FromKeyedServices("tenants")] NpgsqlDataSource shared, IOptions<IsolationOptions> options) : IIsolationStrategy
+{
+    public IsolationKind Kind => IsolationKind.Schema;
+
+    public DbConnection CreateConnection(ResolvedTenant tenant) => shared.CreateConnection();
+
+    public TenantBinding Bind(ResolvedTenant tenant) =>
+        new(tenant.Id,
+            tenant.Placement.Role ?? throw new InvalidOperationException($"Schema tenant {tenant.Id} has no role."),
+            tenant.Placement.Schema,
+            RowIsolation.SharedDatabaseName(shared, options.Value));
+}

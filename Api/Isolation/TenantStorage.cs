@@ -1,0 +1,31 @@
+using Microsoft.EntityFrameworkCore;
+using TieredTenancy.Api.Tenants;
+using TieredTenancy.Tenancy.Data;
+using TieredTenancy.Tenancy.Isolation;
+
+namespace TieredTenancy.Api.Isolation;
+
+/// <summary>
+/// Gives the request a <see cref="TenantDataContext"/> bound to its tenant through the strategy its
+/// registry entry selects. One model and one options instance serve every tier; only the
+/// connection and the binding differ.
+/// </summary>
+public sealed class TenantStorage(IEnumerable<IIsolationStrategy> strategies)
+{
+    private static readonly DbContextOptions<TenantDataContext> Options = new DbContextOptionsBuilder<TenantDataContext>()
+        .UseNpgsql()
+        .UseSnakeCaseNamingConvention()
+        .AddInterceptors(new TenantBindingInterceptor())
+        .Options;
+
+    private readonly Dictionary<Tenancy.Plans.IsolationKind, IIsolationStrategy> _strategies = strategies.ToDictionary(s => s.Kind);
+
+    public TenantDataContext Open(ResolvedTenant tenant)
+    {
+        var strategy = _strategies[tenant.Isolation];
+        var context = new TenantDataContext(Options);
+        context.Database.SetDbConnection(strategy.CreateConnection(tenant), contextOwnsConnection: true);
+        context.BindTo(strategy.Bind(tenant));
+        return context;
+    }
+}

@@ -1,0 +1,22 @@
+using TieredTenancy.Tenancy.Plans;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Api.Tenants;
+
+/// <summary>A tenant's registry entry with its plan, as the Api caches it. Cached as a whole and dropped on every registry change.</summary>
+public sealed record ResolvedTenant(
+    Guid Id,
+    string Slug,
+    string Name,
+    string Plan,
+    IsolationKind Isolation,
+    TenantStatus Status,
+    ResolvedPlacement Placement,
+    IReadOnlyList<string> Features,
+    PlanLimits Limits)
+{
+    /// <summary>Served: active, or moving (reads go on while a move copies).</summary>
+    public bool IsServed => Status is TenantStatus.Active or TenantStatus.Moving;
+}
+
+public sealed record ResolvedPlacement(string Server, string Database, string Schema, long Epoch, string? Role, string? ProtectedConnectionString);

@@ -1,0 +1,15 @@
+using TieredTenancy.Tenancy.Http;
+
+namespace TieredTenancy.Api.Tenants;
+
+public static class RouteIds
+{
+    /// <summary>Route ids are UUIDs; anything else is a 400, not a lookup.</summary>
+    public static bool TryParse(string value, out Guid id, out IResult? problem)
+    {
+        problem = Guid.TryParseExact(value, "D", out id) ? null : Problems.BadRequest($"'{Truncate(value)}' is not a valid id; ids are UUIDs.");
+        return problem is null;
+    }
+
+    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
+}

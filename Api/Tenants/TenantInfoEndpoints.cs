@@ -1,0 +1,29 @@
+using Microsoft.FeatureManagement;
+using TieredTenancy.Tenancy.Plans;
+
+namespace TieredTenancy.Api.Tenants;
+
+public static class TenantInfoEndpoints
+{
+    public static RouteGroupBuilder MapTenantInfoEndpoints(this RouteGroupBuilder tenantPlane)
+    {
+        tenantPlane.MapGet("/tenant", async (TenantContext context, IFeatureManager features) =>
+        {
+            var tenant = context.Tenant;
+            var enabled = new List<string>();
+            await foreach (var feature in features.GetFeatureNamesAsync())
+            {
+                if (await features.IsEnabledAsync(feature))
+                {
+                    enabled.Add(feature);
+                }
+            }
+            return new TenantInfoResponse(tenant.Id, tenant.Slug, tenant.Name, tenant.Plan, tenant.Isolation.ToString().ToLowerInvariant(),
+                tenant.Status.ToString().ToLowerInvariant(), enabled, tenant.Limits);
+        }).WithTags("Tenant");
+        return tenantPlane;
+    }
+}
+
+public sealed record TenantInfoResponse(Guid Id, string Slug, string Name, string Plan, string Isolation, string Status,
+    IReadOnlyList<string> Features, PlanLimits Limits);

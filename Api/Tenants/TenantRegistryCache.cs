@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Hybrid;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Api.Tenants;
+
+/// <summary>
+/// Registry lookups, cached in process and in Redis (HybridCache) under tenant-scoped keys
+/// <c>t:{tenantId}:registry</c>. Every registry change is broadcast and drops the entry on every
+/// replica (see <see cref="RegistryChangeListener"/>); the expiry is only a backstop.
+/// </summary>
+public sealed class TenantRegistryCache(HybridCache cache, IServiceScopeFactory scopes)
+{
+    private static readonly HybridCacheEntryOptions EntryOptions = new()
+    {
+        Expiration = TimeSpan.FromMinutes(5),
+        LocalCacheExpiration = TimeSpan.FromMinutes(5),
+    };
+
+    // A slug names one tenant id for ever; only hits are kept, so a tenant created later is found.
+    private readonly ConcurrentDictionary<string, Guid> _slugs = new();
+
+    public static string Key(Guid tenantId) => $"t:{tenantId}:registry";
+
+    public ValueTask<ResolvedTenant?> FindAsync(Guid tenantId, CancellationToken cancellationToken) =>
+        cache.GetOrCreateAsync(Key(tenantId), tenantId, LoadAsync, EntryOptions, cancellationToken: cancellationToken);
+
+    public async ValueTask<ResolvedTenant?> FindBySlugAsync(string slug, CancellationToken cancellationToken)
+    {
+        if (!_slugs.TryGetValue(slug, out var tenantId))
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var catalog = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+            var found = await catalog.Tenants.AsNoTracking().Where(t => t.Slug == slug).Select(t => (Guid?)t.Id).SingleOrDefaultAsync(cancellationToken);
+            if (found is null)
+            {
+                return null;
+            }
+            tenantId = _slugs.GetOrAdd(slug, found.Value);
+        }
+        return await FindAsync(tenantId, cancellationToken);
+    }
+
+    public ValueTask ForgetAsync(Guid tenantId) => cache.RemoveAsync(Key(tenantId));
+
+    private async ValueTask<ResolvedTenant?> LoadAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var catalog = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        var row = await catalog.Tenants.AsNoTracking()
+            .Where(t => t.Id == tenantId && t.Status != TenantStatus.Provisioning)
+            .Join(catalog.Plans, t => t.Plan, p => p.Name, (t, p) => new { Tenant = t, Plan = p })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+        var (tenant, plan) = (row.Tenant, row.Plan);
+        return new ResolvedTenant(tenant.Id, tenant.Slug, tenant.Name, tenant.Plan, tenant.Isolation, tenant.Status,
+            new ResolvedPlacement(tenant.Placement.Server, tenant.Placement.Database, tenant.Placement.Schema, tenant.Placement.Epoch,
+                tenant.Placement.Role, tenant.Placement.ProtectedConnectionString),
+            plan.Features, plan.Limits);
+    }
+}
