@@ -16,10 +16,24 @@ public static class ProblemDetailsDefaults
 
     public static IServiceCollection AddProblemDetailsDefaults(this IServiceCollection services)
     {
-        services.AddProblemDetails();
+        // Framework-made problems (bare status codes, unhandled exceptions) get a detail a person can act on.
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Detail ??= DefaultDetail(context.ProblemDetails.Status));
         services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         return services;
     }
+
+    private static string DefaultDetail(int? status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "The request could not be read.",
+        StatusCodes.Status401Unauthorized => "A valid bearer token is required: ask /connect/token for one.",
+        StatusCodes.Status403Forbidden => "The token does not allow this request.",
+        StatusCodes.Status404NotFound => "Nothing exists at this address.",
+        StatusCodes.Status405MethodNotAllowed => "This address does not take that method.",
+        StatusCodes.Status413PayloadTooLarge => $"The request body is larger than the {MaxRequestBodyBytes / 1024} KiB this service accepts.",
+        StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
+        _ => "The server failed to handle the request; the trace id identifies it in the logs.",
+    };
 
     public static WebApplication UseProblemDetailsDefaults(this WebApplication app)
     {

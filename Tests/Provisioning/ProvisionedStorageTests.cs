@@ -125,7 +125,7 @@ public sealed class ProvisionedStorageTests(StackFixture stack)
         Assert.True(await server.ScalarAsync<bool>("SELECT rolcanlogin AND NOT rolsuper AND NOT rolcreatedb FROM pg_roles WHERE rolname = $1", aDatabase));
 
         // The credentials are stored encrypted in the registry; the Data Protection keys are in the catalog.
-        var credentials = await TenantCredentials.ReadAsync(stack.App, aId);
+        var credentials = await CatalogSecrets.TenantCredentialsAsync(stack.App, aId);
         Assert.Equal(aDatabase, credentials.Database);
         var serverAddress = new NpgsqlConnectionStringBuilder(await stack.App.GetConnectionStringAsync("postgres-dedicated"));
 

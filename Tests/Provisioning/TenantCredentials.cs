@@ -9,10 +9,10 @@ using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Tests.Provisioning;
 
-/// <summary>Reads a database-tier tenant's stored credentials the way a service does: Data Protection with the catalog's key ring.</summary>
-public static class TenantCredentials
+/// <summary>Reads what the catalog keeps encrypted, the way a service does: Data Protection with the catalog's key ring.</summary>
+public static class CatalogSecrets
 {
-    public static async Task<NpgsqlConnectionStringBuilder> ReadAsync(DistributedApplication app, Guid tenantId)
+    public static async Task<T> WithCatalogAsync<T>(DistributedApplication app, Func<CatalogDbContext, IDataProtectionProvider, Task<T>> read)
     {
         var catalogConnection = await app.GetConnectionStringAsync("catalog");
         var services = new ServiceCollection();
@@ -20,13 +20,26 @@ public static class TenantCredentials
         services.AddDataProtection().SetApplicationName(TenantConnectionProtection.ApplicationName).PersistKeysToDbContext<CatalogDbContext>();
         await using var provider = services.BuildServiceProvider();
         await using var scope = provider.CreateAsyncScope();
-        var catalog = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-        var tenant = await catalog.Tenants.AsNoTracking().SingleAsync(t => t.Id == tenantId);
-        Assert.NotNull(tenant.Placement.ProtectedConnectionString);
-        Assert.DoesNotContain("Password", tenant.Placement.ProtectedConnectionString);
-        var fragment = provider.GetRequiredService<IDataProtectionProvider>()
-            .CreateProtector(TenantConnectionProtection.Purpose)
-            .Unprotect(tenant.Placement.ProtectedConnectionString!);
-        return new NpgsqlConnectionStringBuilder(fragment);
+        return await read(scope.ServiceProvider.GetRequiredService<CatalogDbContext>(), provider.GetRequiredService<IDataProtectionProvider>());
     }
+
+    /// <summary>A database-tier tenant's stored credentials.</summary>
+    public static Task<NpgsqlConnectionStringBuilder> TenantCredentialsAsync(DistributedApplication app, Guid tenantId) =>
+        WithCatalogAsync(app, async (catalog, protection) =>
+        {
+            var tenant = await catalog.Tenants.AsNoTracking().SingleAsync(t => t.Id == tenantId);
+            Assert.NotNull(tenant.Placement.ProtectedConnectionString);
+            Assert.DoesNotContain("Password", tenant.Placement.ProtectedConnectionString);
+            return new NpgsqlConnectionStringBuilder(protection.CreateProtector(TenantConnectionProtection.Purpose)
+                .Unprotect(tenant.Placement.ProtectedConnectionString!));
+        });
+
+    /// <summary>The Provisioner's token signing key (PKCS#8) and its key id, for minting test tokens the Api must judge.</summary>
+    public static Task<(byte[] Pkcs8, string KeyId)> SigningKeyAsync(DistributedApplication app) =>
+        WithCatalogAsync(app, async (catalog, protection) =>
+        {
+            var key = await catalog.SigningKeys.AsNoTracking().OrderBy(k => k.CreatedAt).FirstAsync();
+            var pkcs8 = Convert.FromBase64String(protection.CreateProtector("TieredTenancy.TokenSigningKey.v1").Unprotect(key.ProtectedKey));
+            return (pkcs8, key.Id.ToString("N"));
+        });
 }

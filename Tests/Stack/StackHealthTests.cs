@@ -48,4 +48,17 @@ public sealed class StackHealthTests(StackFixture stack, ITestOutputHelper outpu
             }
         }
     }
+
+    [Fact]
+    public async Task The_api_publishes_an_OpenAPI_document_and_a_Scalar_page()
+    {
+        using var client = stack.App.CreateHttpClient("api");
+        using var document = await client.GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+        var text = await document.Content.ReadAsStringAsync();
+        Assert.Contains("/projects/{id}/tasks", text);
+        Assert.Contains("/tasks/search", text);
+        using var page = await client.GetAsync("/scalar/v1");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+    }
 }

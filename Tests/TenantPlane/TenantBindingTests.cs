@@ -1,0 +1,101 @@
+using Aspire.Hosting.Testing;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using TieredTenancy.Tenancy.Data;
+using TieredTenancy.Tenancy.Isolation;
+using TieredTenancy.Tests.Provisioning;
+using TieredTenancy.Tests.Stack;
+
+namespace TieredTenancy.Tests.TenantPlane;
+
+/// <summary>
+/// The binding that carries the tenant to PostgreSQL, against the real shared database as the
+/// Api's role: it fails closed, and a tenant setting never outlives its use of a pooled connection.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
+{
+    private NpgsqlDataSource _asApp = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(await stack.App.GetConnectionStringAsync("tenants"))
+        {
+            Username = "tt_app",
+            Password = await stack.App.ParameterAsync("app-db-password"),
+            MaxPoolSize = 1,
+        };
+        _asApp = NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
+    public async Task DisposeAsync() => await _asApp.DisposeAsync();
+
+    [Fact]
+    public async Task A_bound_context_sees_its_tenant_and_an_unbound_one_runs_nothing()
+    {
+        using var admin = await stack.App.AdminClientAsync();
+        var tenant = Guid.Parse((await admin.CreateTenantAsync("free")).GetProperty("id").GetString()!);
+        await using (var owner = await stack.App.OpenAsync("tenants"))
+        {
+            await owner.ExecuteAsync("INSERT INTO projects (tenant_id, id, name, created_at, updated_at) VALUES ($1, $2, 'bound', now(), now())", tenant, Guid.CreateVersion7());
+        }
+
+        await using (var bound = Context())
+        {
+            bound.BindTo(new TenantBinding(tenant, TenantBinding.LoginRole, "public", "tenants"));
+            Assert.Equal(["bound"], await bound.Projects.Select(p => p.Name).ToListAsync());
+        }
+        await using (var unbound = Context())
+        {
+            await Assert.ThrowsAsync<TenantBindingException>(() => unbound.Projects.ToListAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_connection_in_another_database_than_the_binding_says_fails_closed()
+    {
+        await using var context = Context();
+        context.BindTo(new TenantBinding(Guid.CreateVersion7(), TenantBinding.LoginRole, "public", "some_other_database"));
+        var refused = await Assert.ThrowsAsync<TenantBindingException>(() => context.Projects.ToListAsync());
+        Assert.Contains("database=tenants", refused.Message);
+    }
+
+    [Fact]
+    public async Task A_schema_binding_to_a_role_the_app_may_not_assume_is_refused_by_PostgreSQL()
+    {
+        await using var context = Context();
+        context.BindTo(new TenantBinding(Guid.CreateVersion7(), "tt_owner", "public", "tenants"));
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => context.Projects.ToListAsync());
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
+    [Fact]
+    public async Task The_tenant_setting_does_not_survive_into_the_next_use_of_a_pooled_connection()
+    {
+        int backend;
+        await using (var context = Context())
+        {
+            context.BindTo(new TenantBinding(Guid.CreateVersion7(), TenantBinding.LoginRole, "public", "tenants"));
+            await context.Projects.ToListAsync();
+            backend = await context.Database.SqlQuery<int>($"SELECT pg_backend_pid() AS \"Value\"").SingleAsync();
+        }
+
+        await using var next = await _asApp.OpenConnectionAsync();
+        // Pool of one: the same server session, reset when it went back to the pool.
+        Assert.Equal(backend, await next.ScalarAsync<int>("SELECT pg_backend_pid()"));
+        Assert.Equal("", await next.ScalarAsync<string>("SELECT coalesce(current_setting('app.tenant_id', true), '')") ?? "");
+        Assert.Equal(0L, await next.ScalarAsync<long>("SELECT count(*) FROM projects"));
+    }
+
+    private TenantDataContext Context()
+    {
+        var options = new DbContextOptionsBuilder<TenantDataContext>()
+            .UseNpgsql()
+            .UseSnakeCaseNamingConvention()
+            .AddInterceptors(new TenantBindingInterceptor())
+            .Options;
+        var context = new TenantDataContext(options);
+        context.Database.SetDbConnection(_asApp.CreateConnection(), contextOwnsConnection: true);
+        return context;
+    }
+}
