@@ -1,6 +1,7 @@
 using Scalar.AspNetCore;
 using TieredTenancy.Api;
 using TieredTenancy.Api.Audit;
+using TieredTenancy.Api.Baseline;
 using TieredTenancy.Api.Authentication;
 using TieredTenancy.Api.Comments;
 using TieredTenancy.Api.Projects;
@@ -29,6 +30,7 @@ app.UseMiddleware<TenantResolution>();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapScalarApiReference();
+app.MapBaselineEndpoints();
 
 app.MapGroup("")
     .RequireAuthorization()

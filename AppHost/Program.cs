@@ -46,6 +46,8 @@ var api = builder.AddProject<Projects.Api>("api")
     .WithReference(platform.Cache)
     .WithReference(provisioner)
     .WithEnvironment("TenantStorage__AppPassword", appDbPassword)
+    // Only the benchmark maps the plain baseline endpoints (see Api/Baseline).
+    .WithEnvironment("Bench__PlainEndpoints", builder.Configuration.GetValue<bool>("Bench:PlainEndpoints").ToString())
     .WaitFor(provisioner);
 // The Api reaches database-tier tenants with each tenant's own credentials: it gets the servers' addresses, not their admin logins.
 foreach (var server in platform.DedicatedServers)
