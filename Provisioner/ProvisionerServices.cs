@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Clients;
+using TieredTenancy.Provisioner.Plans;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Data;
@@ -39,6 +40,8 @@ public static class ProvisionerServices
     {
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddProblemDetailsDefaults();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<PlanCatalog>();
         builder.Services.AddScoped<AuditLog>();
         builder.Services.AddScoped<ProvisioningFaults>();
         builder.Services.AddScoped<TenantLookup>();

@@ -5,6 +5,10 @@ namespace TieredTenancy.Provisioner.Storage;
 /// <summary>The platform's own roles on a server: the owner of tenant tables, and the Api's login role.</summary>
 public static class ServerRoles
 {
+    /// <summary>
+    /// The shared server gets the owner and the Api's role; a dedicated server gets the owner and
+    /// the group role of tenant logins.
+    /// </summary>
     public static async Task EnsureAsync(NpgsqlConnection connection, TenantStorageOptions options, bool withAppRole, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -14,6 +18,9 @@ public static class ServerRoles
             DO $roles$ BEGIN
               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {Sql.Literal(options.OwnerRole)}) THEN
                 CREATE ROLE {Sql.Id(options.OwnerRole)} NOLOGIN;
+              END IF;
+              IF {(withAppRole ? "false" : "true")} AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {Sql.Literal(options.TenantDatabaseRole)}) THEN
+                CREATE ROLE {Sql.Id(options.TenantDatabaseRole)} NOLOGIN;
               END IF;
             END $roles$;
             """, cancellationToken, transaction);

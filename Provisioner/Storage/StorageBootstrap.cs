@@ -74,9 +74,8 @@ public sealed class StorageBootstrap(
     private async Task PrepareDedicatedServerAsync(CatalogDbContext catalog, string server, CancellationToken cancellationToken)
     {
         var serverConnectionString = servers.DedicatedConnectionString(server);
-        await using (var admin = new NpgsqlConnection(Sql.ForDatabase(serverConnectionString, "postgres")))
+        await using (var admin = await servers.DedicatedAdmin(server).OpenConnectionAsync(cancellationToken))
         {
-            await admin.OpenAsync(cancellationToken);
             await ServerRoles.EnsureAsync(admin, _options, withAppRole: false, cancellationToken);
             // Tenant logins may open their own database only: not the maintenance database, not the template.
             await Sql.ExecuteAsync(admin, "REVOKE CONNECT ON DATABASE postgres FROM PUBLIC", cancellationToken);
@@ -93,6 +92,15 @@ public sealed class StorageBootstrap(
         await template.OpenAsync(cancellationToken);
         await using var transaction = await template.BeginTransactionAsync(cancellationToken);
         var version = await migrations.ApplyAsync(template, transaction, "public", _options.OwnerRole, null, cancellationToken);
+        // Table rights go to the group role once, here; every clone inherits them (and its default privileges).
+        var group = Sql.Id(_options.TenantDatabaseRole);
+        await Sql.ExecuteAsync(template, $"""
+            REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+            GRANT USAGE ON SCHEMA public TO {group};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {group};
+            REVOKE ALL ON public."__EFMigrationsHistory" FROM {group};
+            ALTER DEFAULT PRIVILEGES FOR ROLE {Sql.Id(_options.OwnerRole)} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {group};
+            """, cancellationToken, transaction);
         await transaction.CommitAsync(cancellationToken);
         await RecordTargetAsync(catalog, StorageTargetKind.Template, server, _options.TemplateDatabase, "public", version, cancellationToken);
     }

@@ -70,6 +70,20 @@ public sealed class TenantMigrations
         return version;
     }
 
+    /// <summary>
+    /// A new, empty target needs every step and no look at its history: one script, one round trip,
+    /// run inside the caller's transaction as the owner role.
+    /// </summary>
+    public string NewTargetScript(string schema, string ownerRole) =>
+        string.Join('\n',
+        [
+            $"SET LOCAL ROLE {Sql.Id(ownerRole)};",
+            $"SET LOCAL search_path TO {Sql.Id(schema)};",
+            CreateHistorySql,
+            .. Steps.Select(step => step.Sql),
+            "RESET ROLE;",
+        ]);
+
     /// <summary>The migration ids applied in the target that <c>search_path</c> points at.</summary>
     public static async Task<HashSet<string>> AppliedAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace TieredTenancy.Provisioner.Storage;
 
@@ -7,9 +9,10 @@ namespace TieredTenancy.Provisioner.Storage;
 /// connection strings Aspire injects at each start (ports change between runs), so the registry
 /// stores server names, never addresses.
 /// </summary>
-public sealed class TenantServers(IConfiguration configuration, IOptions<TenantStorageOptions> options)
+public sealed class TenantServers(IConfiguration configuration, IOptions<TenantStorageOptions> options) : IAsyncDisposable
 {
     private readonly TenantStorageOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, NpgsqlDataSource> _dedicatedAdmin = new();
 
     public string SharedServer => _options.SharedServer;
 
@@ -25,6 +28,22 @@ public sealed class TenantServers(IConfiguration configuration, IOptions<TenantS
         DedicatedServers.Contains(server)
             ? Required(server)
             : throw new InvalidOperationException($"'{server}' is not a dedicated server of this deployment.");
+
+    /// <summary>
+    /// A pooled administrator connection to a dedicated server's maintenance database: creating a
+    /// tenant database is a few statements there, and a fresh connection per tenant would cost more.
+    /// </summary>
+    public NpgsqlDataSource DedicatedAdmin(string server) =>
+        _dedicatedAdmin.GetOrAdd(server, name =>
+            NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(DedicatedConnectionString(name)) { Database = "postgres" }.ConnectionString));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var dataSource in _dedicatedAdmin.Values)
+        {
+            await dataSource.DisposeAsync();
+        }
+    }
 
     private string Required(string name) =>
         configuration.GetConnectionString(name)

@@ -23,6 +23,12 @@ public sealed class TenantStorageOptions
     /// <summary>The Api role's password (an AppHost secret parameter).</summary>
     public string AppPassword { get; set; } = "";
 
+    /// <summary>
+    /// Dedicated servers: the group role that holds the table rights inside every tenant database
+    /// (granted once, in the template). Each tenant login is a member, and can connect only to its own database.
+    /// </summary>
+    public string TenantDatabaseRole { get; set; } = "tt_tenant_db";
+
     /// <summary>The pre-migrated database that database-tier tenants are cloned from, on each dedicated server.</summary>
     public string TemplateDatabase { get; set; } = "tt_template";
 }

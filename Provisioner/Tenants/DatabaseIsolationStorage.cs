@@ -10,12 +10,14 @@ namespace TieredTenancy.Provisioner.Tenants;
 
 /// <summary>
 /// Database tier: a clone of the pre-migrated template on the chosen dedicated server, owned by
-/// the owner role, with a login role of its own that can connect to it and nothing else. The
-/// credentials are stored encrypted; the server's address is not stored (it comes from Aspire).
-/// CREATE DATABASE cannot run in a transaction, so a failure is undone step by step.
+/// the owner role, with a login role of its own that can connect to it and nothing else (its
+/// table rights come from the group role the template grants them to). The credentials are
+/// stored encrypted; the server's address is not stored (it comes from Aspire). CREATE DATABASE
+/// cannot run in a transaction, so a failure is undone step by step.
 /// </summary>
 public sealed class DatabaseIsolationStorage(
     TenantServers servers,
+    TenantMigrations migrations,
     DedicatedPlacementPolicy placementPolicy,
     IDataProtectionProvider dataProtection,
     IOptions<TenantStorageOptions> options) : IIsolationStorage
@@ -36,37 +38,20 @@ public sealed class DatabaseIsolationStorage(
 
     public async Task<string> CreateAsync(Tenant tenant, ProvisioningFaults faults, CancellationToken cancellationToken)
     {
-        var serverConnectionString = servers.DedicatedConnectionString(tenant.Placement.Server);
         var database = Sql.Id(tenant.Placement.Database);
         var role = Sql.Id(tenant.Placement.Role!);
-        var owner = Sql.Id(_options.OwnerRole);
         var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 
-        await using (var admin = new NpgsqlConnection(Sql.ForDatabase(serverConnectionString, "postgres")))
+        await using (var admin = await servers.DedicatedAdmin(tenant.Placement.Server).OpenConnectionAsync(cancellationToken))
         {
-            await admin.OpenAsync(cancellationToken);
             await Sql.ExecuteAsync(admin,
-                $"CREATE ROLE {role} LOGIN NOINHERIT NOCREATEDB NOCREATEROLE CONNECTION LIMIT 100 PASSWORD {Sql.Literal(password)}",
+                $"CREATE ROLE {role} LOGIN INHERIT NOCREATEDB NOCREATEROLE CONNECTION LIMIT 100 IN ROLE {Sql.Id(_options.TenantDatabaseRole)} PASSWORD {Sql.Literal(password)}",
                 cancellationToken);
             faults.At("database-role-created");
             // WAL_LOG (PostgreSQL 15's default) clones in tens of milliseconds; FILE_COPY can stall for seconds.
-            await Sql.ExecuteAsync(admin, $"CREATE DATABASE {database} TEMPLATE {Sql.Id(_options.TemplateDatabase)} OWNER {owner}", cancellationToken);
+            await Sql.ExecuteAsync(admin, $"CREATE DATABASE {database} TEMPLATE {Sql.Id(_options.TemplateDatabase)} OWNER {Sql.Id(_options.OwnerRole)}", cancellationToken);
+            faults.At("database-created");
             await Sql.ExecuteAsync(admin, $"REVOKE ALL ON DATABASE {database} FROM PUBLIC; GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {role}", cancellationToken);
-        }
-        faults.At("database-created");
-
-        string version;
-        await using (var tenantDatabase = new NpgsqlConnection(Sql.ForDatabase(serverConnectionString, tenant.Placement.Database)))
-        {
-            await tenantDatabase.OpenAsync(cancellationToken);
-            await Sql.ExecuteAsync(tenantDatabase, $"""
-                REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-                GRANT USAGE ON SCHEMA public TO {role};
-                GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
-                REVOKE ALL ON public."__EFMigrationsHistory" FROM {role};
-                ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};
-                """, cancellationToken);
-            version = (await TenantMigrations.AppliedAsync(tenantDatabase, null, cancellationToken)).Max() ?? "";
         }
         faults.At("database-granted");
 
@@ -77,13 +62,13 @@ public sealed class DatabaseIsolationStorage(
             Password = password,
         };
         tenant.Placement.ProtectedConnectionString = _protector.Protect(fragment.ConnectionString);
-        return version;
+        // The template is brought to the latest migration at every start, before any clone.
+        return migrations.LatestVersion;
     }
 
     public async Task RemoveAsync(Tenant tenant, CancellationToken cancellationToken)
     {
-        await using var admin = new NpgsqlConnection(Sql.ForDatabase(servers.DedicatedConnectionString(tenant.Placement.Server), "postgres"));
-        await admin.OpenAsync(cancellationToken);
+        await using var admin = await servers.DedicatedAdmin(tenant.Placement.Server).OpenConnectionAsync(cancellationToken);
         await Sql.ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {Sql.Id(tenant.Placement.Database)} WITH (FORCE)", cancellationToken);
         await Sql.ExecuteAsync(admin, $"DROP ROLE IF EXISTS {Sql.Id(tenant.Placement.Role!)}", cancellationToken);
     }

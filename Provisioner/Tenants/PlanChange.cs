@@ -1,5 +1,5 @@
-using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Plans;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Registry;
 
@@ -10,7 +10,7 @@ namespace TieredTenancy.Provisioner.Tenants;
 /// and limits follow on every replica through the broadcast). A change of isolation needs a tier
 /// move, which this deployment does not offer yet: it answers 409 and changes nothing.
 /// </summary>
-public sealed class PlanChange(CatalogDbContext catalog, TenantLookup lookup, AuditLog audit, RegistryBroadcast broadcast)
+public sealed class PlanChange(CatalogDbContext catalog, PlanCatalog plans, TenantLookup lookup, AuditLog audit, RegistryBroadcast broadcast)
 {
     public async Task<IResult> ApplyAsync(string id, HttpRequest request, CancellationToken cancellationToken)
     {
@@ -23,7 +23,7 @@ public sealed class PlanChange(CatalogDbContext catalog, TenantLookup lookup, Au
         {
             return problem;
         }
-        var plan = body!.Plan is null ? null : await catalog.Plans.AsNoTracking().SingleOrDefaultAsync(p => p.Name == body.Plan, cancellationToken);
+        var plan = body!.Plan is null ? null : await plans.FindAsync(body.Plan, cancellationToken);
         if (plan is null)
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["plan"] = ["plan must name an existing plan."] });

@@ -46,15 +46,15 @@ public sealed class SchemaIsolationStorage(
             """, cancellationToken, transaction);
         faults.At("schema-created");
 
-        var version = await migrations.ApplyAsync(connection, transaction, TenantNames.Schema(tenant.Id), _options.OwnerRole, null, cancellationToken);
-        await Sql.ExecuteAsync(connection, $"""
+        await Sql.ExecuteAsync(connection, migrations.NewTargetScript(TenantNames.Schema(tenant.Id), _options.OwnerRole) + $"""
+
             REVOKE ALL ON {schema}."__EFMigrationsHistory" FROM {role};
             GRANT {role} TO {Sql.Id(_options.AppRole)};
             """, cancellationToken, transaction);
         faults.At("schema-migrated");
 
         await transaction.CommitAsync(cancellationToken);
-        return version;
+        return migrations.LatestVersion;
     }
 
     public async Task RemoveAsync(Tenant tenant, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Plans;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Registry;
 
@@ -22,8 +23,8 @@ public static class TenantEndpoints
         return admin;
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, CatalogDbContext catalog, TenantProvisioning provisioning,
-        TenantLookup lookup, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpRequest request, PlanCatalog plans, TenantProvisioning provisioning,
+        CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<CreateTenantRequest>(request);
         if (problem is not null)
@@ -32,10 +33,10 @@ public static class TenantEndpoints
         }
 
         var errors = body!.Validate();
-        var plan = body.Plan is null ? null : await catalog.Plans.AsNoTracking().SingleOrDefaultAsync(p => p.Name == body.Plan, cancellationToken);
+        var plan = body.Plan is null ? null : await plans.FindAsync(body.Plan, cancellationToken);
         if (plan is null && !errors.ContainsKey("plan"))
         {
-            var known = await catalog.Plans.Select(p => p.Name).ToListAsync(cancellationToken);
+            var known = (await plans.AllAsync(cancellationToken)).Keys.Order();
             errors["plan"] = [$"plan must be one of: {string.Join(", ", known)}."];
         }
         if (errors.Count > 0)
@@ -48,11 +49,12 @@ public static class TenantEndpoints
         {
             return Problems.Conflict($"The slug '{body.Slug}' is already taken by another tenant.");
         }
-        var tenant = await lookup.DescribeAsync(result.Tenant!, cancellationToken);
+        var tenant = TenantResponse.From(result.Tenant!, result.MigrationVersion!);
         return Results.Created($"/admin/tenants/{tenant.Id}", tenant);
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, CatalogDbContext catalog, TenantLookup lookup, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpRequest request, CatalogDbContext catalog, PlanCatalog plans, TenantLookup lookup,
+        CancellationToken cancellationToken)
     {
         if (!PageRequest.TryParse(request, out var page, out var problem))
         {
@@ -64,7 +66,7 @@ public static class TenantEndpoints
         if (request.Query["plan"] is { Count: > 0 } planFilter && !string.IsNullOrEmpty(planFilter[0]))
         {
             var plan = planFilter[0]!;
-            if (!await catalog.Plans.AnyAsync(p => p.Name == plan, cancellationToken))
+            if (await plans.FindAsync(plan, cancellationToken) is null)
             {
                 errors["plan"] = ["plan must name an existing plan."];
             }

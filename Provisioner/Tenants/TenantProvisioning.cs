@@ -17,7 +17,6 @@ public sealed class TenantProvisioning(
     IEnumerable<IIsolationStorage> storages,
     ProvisioningFaults faults,
     AuditLog audit,
-    RegistryBroadcast broadcast,
     ILogger<TenantProvisioning> logger)
 {
     public async Task<ProvisioningResult> CreateAsync(string slug, string name, Plan plan, CancellationToken cancellationToken)
@@ -35,6 +34,13 @@ public sealed class TenantProvisioning(
         };
 
         catalog.Tenants.Add(tenant);
+        if (plan.Isolation == IsolationKind.Row)
+        {
+            // The shared tables already exist: the registry row is the whole tenant, written at once with its audit event.
+            faults.At("registry-written");
+            tenant.Status = TenantStatus.Active;
+            audit.Record("tenant.create", tenant.Id, $"slug={slug} plan={plan.Name} isolation={plan.Isolation}");
+        }
         try
         {
             await catalog.SaveChangesAsync(cancellationToken);
@@ -44,23 +50,25 @@ public sealed class TenantProvisioning(
             catalog.ChangeTracker.Clear();
             return ProvisioningResult.SlugTaken;
         }
+        if (plan.Isolation == IsolationKind.Row)
+        {
+            return ProvisioningResult.Created(tenant, await storage.CreateAsync(tenant, faults, cancellationToken));
+        }
 
+        string version;
         try
         {
             faults.At("registry-written");
-            var version = await storage.CreateAsync(tenant, faults, cancellationToken);
-            if (plan.Isolation != IsolationKind.Row)
+            version = await storage.CreateAsync(tenant, faults, cancellationToken);
+            catalog.StorageTargets.Add(new StorageTarget
             {
-                catalog.StorageTargets.Add(new StorageTarget
-                {
-                    Kind = StorageTargetKinds.For(plan.Isolation),
-                    Server = tenant.Placement.Server,
-                    Database = tenant.Placement.Database,
-                    Schema = tenant.Placement.Schema,
-                    TenantId = tenant.Id,
-                    MigrationVersion = version,
-                });
-            }
+                Kind = StorageTargetKinds.For(plan.Isolation),
+                Server = tenant.Placement.Server,
+                Database = tenant.Placement.Database,
+                Schema = tenant.Placement.Schema,
+                TenantId = tenant.Id,
+                MigrationVersion = version,
+            });
             faults.At("storage-created");
             tenant.Status = TenantStatus.Active;
             tenant.UpdatedAt = DateTimeOffset.UtcNow;
@@ -82,8 +90,8 @@ public sealed class TenantProvisioning(
             throw;
         }
 
-        await broadcast.TenantChangedAsync(tenant.Id);
-        return ProvisioningResult.Created(tenant);
+        // No broadcast: no replica can hold an entry for a tenant id that did not exist until now.
+        return ProvisioningResult.Created(tenant, version);
     }
 
     /// <summary>Removes tenants that a crash left in Provisioning, with whatever storage they got.</summary>
@@ -114,9 +122,9 @@ public sealed class TenantProvisioning(
     private IIsolationStorage StorageFor(IsolationKind isolation) => storages.Single(storage => storage.Kind == isolation);
 }
 
-public sealed record ProvisioningResult(Tenant? Tenant, bool IsSlugTaken)
+public sealed record ProvisioningResult(Tenant? Tenant, string? MigrationVersion, bool IsSlugTaken)
 {
-    public static ProvisioningResult SlugTaken { get; } = new(null, true);
+    public static ProvisioningResult SlugTaken { get; } = new(null, null, true);
 
-    public static ProvisioningResult Created(Tenant tenant) => new(tenant, false);
+    public static ProvisioningResult Created(Tenant tenant, string migrationVersion) => new(tenant, migrationVersion, false);
 }
