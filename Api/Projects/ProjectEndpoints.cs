@@ -34,20 +34,16 @@ public static class ProjectEndpoints
     private static async Task<IResult> CreateAsync(HttpRequest request, TenantDataContext data, TenantContext tenant, TenantAudit audit,
         CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync<ProjectRequest>(request);
+        var (body, problem) = await JsonBody.ReadValidAsync<ProjectRequest>(request);
         if (problem is not null)
         {
             return problem;
-        }
-        if (body!.Validate() is { Count: > 0 } errors)
-        {
-            return Problems.Validation(errors);
         }
         if (await data.Projects.CountAsync(cancellationToken) >= tenant.Tenant.Limits.MaxProjects)
         {
             return Problems.Conflict($"The {tenant.Tenant.Plan} plan allows {tenant.Tenant.Limits.MaxProjects} projects; this tenant has reached that limit.");
         }
-        var project = new Project { TenantId = tenant.Tenant.Id, Name = body.Name!.Trim(), Description = body.Description };
+        var project = new Project { TenantId = tenant.Tenant.Id, Name = body!.Name!.Trim(), Description = body.Description };
         data.Projects.Add(project);
         audit.Record("project.create", project.Id);
         await data.SaveChangesAsync(cancellationToken);
@@ -70,21 +66,17 @@ public static class ProjectEndpoints
         {
             return problem!;
         }
-        var (body, bodyProblem) = await JsonBody.ReadAsync<ProjectRequest>(request);
+        var (body, bodyProblem) = await JsonBody.ReadValidAsync<ProjectRequest>(request);
         if (bodyProblem is not null)
         {
             return bodyProblem;
-        }
-        if (body!.Validate() is { Count: > 0 } errors)
-        {
-            return Problems.Validation(errors);
         }
         var project = await data.Projects.SingleOrDefaultAsync(p => p.Id == projectId, cancellationToken);
         if (project is null)
         {
             return NotFound(id);
         }
-        project.Name = body.Name!.Trim();
+        project.Name = body!.Name!.Trim();
         project.Description = body.Description;
         project.UpdatedAt = DateTimeOffset.UtcNow;
         audit.Record("project.update", project.Id);
@@ -113,7 +105,7 @@ public static class ProjectEndpoints
     internal static IResult NotFound(string id) => Problems.NotFound($"There is no project '{id}'.");
 }
 
-public sealed record ProjectRequest(string? Name, string? Description)
+public sealed record ProjectRequest(string? Name, string? Description) : IValidatedRequest
 {
     public Dictionary<string, string[]> Validate()
     {

@@ -43,14 +43,10 @@ public static class TaskEndpoints
         {
             return problem!;
         }
-        var (body, bodyProblem) = await JsonBody.ReadAsync<TaskRequest>(request);
+        var (body, bodyProblem) = await JsonBody.ReadValidAsync<TaskRequest>(request);
         if (bodyProblem is not null)
         {
             return bodyProblem;
-        }
-        if (body!.Validate() is { Count: > 0 } errors)
-        {
-            return Problems.Validation(errors);
         }
         // Another tenant's project is invisible here; the composite foreign key refuses it in the database too.
         if (!await data.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
@@ -58,7 +54,7 @@ public static class TaskEndpoints
             return ProjectEndpoints.NotFound(id);
         }
         var task = new TaskItem { TenantId = tenant.Tenant.Id, ProjectId = projectId, Title = "" };
-        body.ApplyTo(task);
+        body!.ApplyTo(task);
         data.Tasks.Add(task);
         audit.Record("task.create", task.Id);
         await data.SaveChangesAsync(cancellationToken);
@@ -81,21 +77,17 @@ public static class TaskEndpoints
         {
             return problem!;
         }
-        var (body, bodyProblem) = await JsonBody.ReadAsync<TaskRequest>(request);
+        var (body, bodyProblem) = await JsonBody.ReadValidAsync<TaskRequest>(request);
         if (bodyProblem is not null)
         {
             return bodyProblem;
-        }
-        if (body!.Validate() is { Count: > 0 } errors)
-        {
-            return Problems.Validation(errors);
         }
         var task = await data.Tasks.SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
         if (task is null)
         {
             return NotFound(id);
         }
-        body.ApplyTo(task);
+        body!.ApplyTo(task);
         task.UpdatedAt = DateTimeOffset.UtcNow;
         audit.Record("task.update", task.Id);
         await data.SaveChangesAsync(cancellationToken);
@@ -122,7 +114,7 @@ public static class TaskEndpoints
     internal static IResult NotFound(string id) => Problems.NotFound($"There is no task '{id}'.");
 }
 
-public sealed record TaskRequest(string? Title, TaskItemStatus? Status, string? Assignee, DateOnly? DueOn)
+public sealed record TaskRequest(string? Title, TaskItemStatus? Status, string? Assignee, DateOnly? DueOn) : IValidatedRequest
 {
     public Dictionary<string, string[]> Validate()
     {

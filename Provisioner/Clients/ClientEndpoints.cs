@@ -20,15 +20,10 @@ public static class ClientEndpoints
         {
             return Problems.BadRequest("The tenant id must be a UUID.");
         }
-        var (body, problem) = await JsonBody.ReadAsync<CreateClientRequest>(request);
+        var (body, problem) = await JsonBody.ReadValidAsync<CreateClientRequest>(request);
         if (problem is not null)
         {
             return problem;
-        }
-        var errors = body!.Validate();
-        if (errors.Count > 0)
-        {
-            return Problems.Validation(errors);
         }
         var tenant = await lookup.FindAsync(tenantId, cancellationToken);
         if (tenant is null || tenant.Status == TenantStatus.Deleted)
@@ -36,14 +31,14 @@ public static class ClientEndpoints
             return Problems.NotFound($"There is no tenant '{id}'.");
         }
 
-        var (clientId, secret) = await registration.CreateTenantClientAsync(tenant.Id, body.Name!.Trim(), body.Role!, cancellationToken);
+        var (clientId, secret) = await registration.CreateTenantClientAsync(tenant.Id, body!.Name!.Trim(), body.Role!, cancellationToken);
         audit.Record("client.create", tenant.Id, $"client={clientId} role={body.Role}");
         await catalog.SaveChangesAsync(cancellationToken);
         return Results.Created($"/admin/tenants/{tenant.Id}/clients/{clientId}", new CreatedClientResponse(clientId, secret));
     }
 }
 
-public sealed record CreateClientRequest(string? Name, string? Role)
+public sealed record CreateClientRequest(string? Name, string? Role) : IValidatedRequest
 {
     public Dictionary<string, string[]> Validate()
     {

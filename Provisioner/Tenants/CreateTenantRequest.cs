@@ -1,8 +1,9 @@
+using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Tenants;
 
-public sealed record CreateTenantRequest(string? Slug, string? Name, string? Plan)
+public sealed record CreateTenantRequest(string? Slug, string? Name, string? Plan) : IValidatedRequest
 {
     /// <summary>Field errors; empty when the request is valid (the plan's existence is checked against the catalog).</summary>
     public Dictionary<string, string[]> Validate()

@@ -34,6 +34,17 @@ public static class JsonBody
         }
     }
 
+    /// <summary>Reads the body and checks its fields: a value only when both the JSON and the fields are good.</summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadValidAsync<T>(HttpRequest request) where T : class, IValidatedRequest
+    {
+        var (value, problem) = await ReadAsync<T>(request);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+        return value!.Validate() is { Count: > 0 } errors ? (null, Problems.Validation(errors)) : (value, null);
+    }
+
     private static string FirstSentence(string message)
     {
         var end = message.IndexOf(". ", StringComparison.Ordinal);
