@@ -5,6 +5,7 @@ using TieredTenancy.Api.Isolation;
 using TieredTenancy.Api.Tasks;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Data;
+using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Plans;
 
 namespace TieredTenancy.Api.Baseline;
@@ -32,11 +33,9 @@ public static class BaselineEndpoints
                     return Results.NotFound();
                 }
                 await using var data = plain.Open(tenant);
-                var items = await data.Tasks.IgnoreQueryFilters().AsNoTracking()
-                    .Where(t => t.TenantId == tenantId && t.ProjectId == id)
-                    .OrderBy(t => t.Id).Take(50)
-                    .Select(t => TaskResponse.From(t)).ToListAsync(cancellationToken);
-                return Results.Ok(items);
+                var tasks = await TaskListing.PageAsync(data, id, new PageRequest(1, PageRequest.DefaultPageSize), cancellationToken,
+                    ignoreTenantFilter: true, tenantId);
+                return tasks is null ? Results.NotFound() : Results.Ok(tasks);
             }).ExcludeFromDescription();
         return app;
     }

@@ -26,14 +26,8 @@ public static class TaskEndpoints
         {
             return problem!;
         }
-        if (!await data.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
-        {
-            return ProjectEndpoints.NotFound(id);
-        }
-        var tasks = data.Tasks.AsNoTracking().Where(t => t.ProjectId == projectId);
-        var total = await tasks.CountAsync(cancellationToken);
-        var items = await tasks.OrderBy(t => t.Id).Skip(page.Skip).Take(page.PageSize).Select(t => TaskResponse.From(t)).ToListAsync(cancellationToken);
-        return Results.Ok(new PagedList<TaskResponse>(items, page.Page, page.PageSize, total));
+        var tasks = await TaskListing.PageAsync(data, projectId, page, cancellationToken);
+        return tasks is null ? ProjectEndpoints.NotFound(id) : Results.Ok(tasks);
     }
 
     private static async Task<IResult> CreateAsync(string id, HttpRequest request, TenantDataContext data, TenantContext tenant, TenantAudit audit,

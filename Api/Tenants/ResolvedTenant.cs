@@ -1,9 +1,12 @@
+using System.ComponentModel;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Api.Tenants;
 
 /// <summary>A tenant's registry entry with its plan, as the Api caches it. Cached as a whole and dropped on every registry change.</summary>
+// Immutable: HybridCache hands out the cached instance instead of deserializing a copy per request.
+[ImmutableObject(true)]
 public sealed record ResolvedTenant(
     Guid Id,
     string Slug,
@@ -19,4 +22,5 @@ public sealed record ResolvedTenant(
     public bool IsServed => Status is TenantStatus.Active or TenantStatus.Moving;
 }
 
+[ImmutableObject(true)]
 public sealed record ResolvedPlacement(string Server, string Database, string Schema, long Epoch, string? Role, string? ProtectedConnectionString);
