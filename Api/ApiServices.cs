@@ -48,6 +48,8 @@ public static class ApiServices
             dataSource.ConnectionStringBuilder.Password = options.AppPassword;
             dataSource.ConnectionStringBuilder.MaxPoolSize = options.SharedMaxPoolSize;
             dataSource.ConnectionStringBuilder.ConnectionLifetime = options.SharedConnectionLifetimeSeconds;
+            // The binding prefix and the tenant queries repeat verbatim: prepared once per connection, not parsed per request.
+            dataSource.ConnectionStringBuilder.MaxAutoPrepare = IsolationOptions.MaxAutoPrepare;
         });
 
         builder.Services.AddSingleton<DedicatedDataSources>();

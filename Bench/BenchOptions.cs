@@ -1,16 +1,43 @@
 namespace TieredTenancy.Bench;
 
-/// <summary>The command line: how many tenants per plan, warm-ups, and raw PostgreSQL repetitions.</summary>
-public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int RawRepetitions)
+/// <summary>Which measurements one run makes.</summary>
+[Flags]
+public enum Measurements
+{
+    Provisioning = 1,
+    Api = 2,
+    All = Provisioning | Api,
+}
+
+/// <summary>
+/// The command line: which measurements, how many tenants per plan, warm-ups, raw PostgreSQL
+/// repetitions, and the Api throughput load (seconds per measured loop, concurrent workers).
+/// </summary>
+public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int RawRepetitions, Measurements Only, int Seconds, int Concurrency)
 {
     public const string Usage = """
-        usage: dotnet run --project Bench -c Release -- [--tenants N] [--warmups N] [--raw N]
-          --tenants N   tenants created through the admin API per plan, measured (default 30)
-          --warmups N   creates per plan (and raw repetitions per kind) before measuring, not counted (default 3)
-          --raw N       raw PostgreSQL repetitions per isolation kind (default 30)
+        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N]
+          --only M         which measurement: provisioning latency, Api request throughput, or both (default all)
+          --tenants N      tenants created through the admin API per plan, measured (default 30)
+          --warmups N      creates per plan (and raw repetitions per kind) before measuring, not counted (default 3)
+          --raw N          raw PostgreSQL repetitions per isolation kind (default 30)
+          --seconds N      Api throughput: measured seconds per load loop, after a 2 s warm-up not counted (default 10)
+          --concurrency N  Api throughput: concurrent workers, and connections to the Api replica (default 8)
         """;
 
-    public static BenchOptions Default { get; } = new(30, 3, 30);
+    public static BenchOptions Default { get; } = new(30, 3, 30, Measurements.All, 10, 8);
+
+    /// <summary>The smallest whole number each numeric option accepts.</summary>
+    private static readonly Dictionary<string, int> Minimum = new()
+    {
+        ["--tenants"] = 2,
+        ["--warmups"] = 0,
+        ["--raw"] = 2,
+        ["--seconds"] = 1,
+        ["--concurrency"] = 1,
+    };
+
+    public bool Runs(Measurements measurement) => (Only & measurement) == measurement;
 
     /// <summary>The options, or null (with the reason on standard error) when the command line is wrong.</summary>
     public static BenchOptions? Parse(IReadOnlyList<string> args)
@@ -24,24 +51,47 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                 Console.Error.WriteLine(Usage);
                 return null;
             }
-            if (!int.TryParse(value, out var number) || number < 0 || (name != "--warmups" && number < 2))
+            if (name == "--only")
             {
-                Console.Error.WriteLine($"'{name}' needs a whole number ({(name == "--warmups" ? "0" : "2")} or more), not '{value}'.");
-                Console.Error.WriteLine(Usage);
-                return null;
+                Measurements? only = value switch
+                {
+                    "provisioning" => Measurements.Provisioning,
+                    "api" => Measurements.Api,
+                    "all" => Measurements.All,
+                    _ => null,
+                };
+                if (only is null)
+                {
+                    return Refuse($"'--only' needs provisioning, api or all, not '{value}'.");
+                }
+                options = options with { Only = only.Value };
+                continue;
             }
-            switch (name)
+            if (!Minimum.TryGetValue(name, out var minimum))
             {
-                case "--tenants": options = options with { TenantsPerPlan = number }; break;
-                case "--warmups": options = options with { WarmupsPerPlan = number }; break;
-                case "--raw": options = options with { RawRepetitions = number }; break;
-                default:
-                    Console.Error.WriteLine($"Unknown option '{name}'.");
-                    Console.Error.WriteLine(Usage);
-                    return null;
+                return Refuse($"Unknown option '{name}'.");
             }
+            if (!int.TryParse(value, out var number) || number < minimum)
+            {
+                return Refuse($"'{name}' needs a whole number ({minimum} or more), not '{value}'.");
+            }
+            options = name switch
+            {
+                "--tenants" => options with { TenantsPerPlan = number },
+                "--warmups" => options with { WarmupsPerPlan = number },
+                "--raw" => options with { RawRepetitions = number },
+                "--seconds" => options with { Seconds = number },
+                _ => options with { Concurrency = number },
+            };
         }
         return options;
+    }
+
+    private static BenchOptions? Refuse(string reason)
+    {
+        Console.Error.WriteLine(reason);
+        Console.Error.WriteLine(Usage);
+        return null;
     }
 
     /// <summary>Accepts both <c>--name value</c> and <c>--name=value</c>.</summary>

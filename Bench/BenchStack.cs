@@ -12,7 +12,8 @@ namespace TieredTenancy.Bench;
 
 /// <summary>
 /// The whole stack started through Aspire's testing host the way the end-to-end tests start it
-/// (Tests/Stack/StackFixture.cs): Local mode, throwaway data, logs reduced to warnings.
+/// (Tests/Stack/StackFixture.cs): Local mode, throwaway data, logs reduced to warnings; and the Api's
+/// plain baseline endpoints mapped (<c>Bench:PlainEndpoints</c>, see Api/Baseline).
 /// </summary>
 public sealed class BenchStack : IAsyncDisposable
 {
@@ -32,7 +33,7 @@ public sealed class BenchStack : IAsyncDisposable
     public static async Task<BenchStack> StartAsync()
     {
         var clock = Stopwatch.StartNew();
-        string[] args = ["--Infrastructure:Mode=Local", "--Infrastructure:Ephemeral=true"];
+        string[] args = ["--Infrastructure:Mode=Local", "--Infrastructure:Ephemeral=true", "--Bench:PlainEndpoints=true"];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args).WaitAsync(Timeout);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
@@ -61,24 +62,28 @@ public sealed class BenchStack : IAsyncDisposable
     /// <summary>An HTTP client for the Provisioner carrying a platform-admin token (client credentials).</summary>
     public async Task<HttpClient> AdminClientAsync()
     {
-        var secret = await ParameterAsync("platform-admin-secret");
+        var token = await TokenAsync("platform-admin", await ParameterAsync("platform-admin-secret"));
+        var admin = App.CreateHttpClient("provisioner");
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return admin;
+    }
+
+    /// <summary>An access token from the Provisioner's <c>/connect/token</c> (client credentials).</summary>
+    public async Task<string> TokenAsync(string clientId, string clientSecret)
+    {
         using var anonymous = App.CreateHttpClient("provisioner");
         using var response = await anonymous.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",
-            ["client_id"] = "platform-admin",
-            ["client_secret"] = secret,
+            ["client_id"] = clientId,
+            ["client_secret"] = clientSecret,
         })).WaitAsync(Timeout);
         var body = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
         {
-            throw new InvalidOperationException($"The platform-admin token request answered {(int)response.StatusCode}: {body}");
+            throw new InvalidOperationException($"The token request for '{clientId}' answered {(int)response.StatusCode}: {body}");
         }
-        var token = JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
-
-        var admin = App.CreateHttpClient("provisioner");
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return admin;
+        return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
     }
 
     /// <summary>A connection string Aspire hands the services (the server's superuser).</summary>

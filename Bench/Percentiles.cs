@@ -18,4 +18,16 @@ public static class Percentiles
         var rank = (int)Math.Ceiling(fraction * sorted.Length);
         return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
     }
+
+    /// <summary>The middle sample, or the mean of the two middle samples when the count is even.</summary>
+    public static double Median(IReadOnlyCollection<double> samples)
+    {
+        if (samples.Count == 0)
+        {
+            throw new ArgumentException("No samples to take the median of.", nameof(samples));
+        }
+        var sorted = samples.Order().ToArray();
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
 }

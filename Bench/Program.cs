@@ -1,7 +1,8 @@
 using TieredTenancy.Bench;
 
-// Provisioning latency per isolation through the admin API, next to the raw PostgreSQL cost of the
-// same work on the same servers, and the stack's cold start: one run, one table.
+// One run of the stack, one table per measurement: provisioning latency per isolation through the
+// admin API next to the raw PostgreSQL cost (and the stack's cold start), and Api request throughput
+// per isolation next to the plain baseline route.
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
@@ -12,10 +13,19 @@ Console.Error.WriteLine("starting the stack (Local mode, ephemeral data)...");
 await using var stack = await BenchStack.StartAsync();
 Console.Error.WriteLine($"  every resource healthy after {stack.ColdStart.TotalSeconds:0.0} s");
 
-using var admin = await stack.AdminClientAsync();
-var api = await ProvisioningLatency.MeasureAsync(admin, options);
-var raw = await RawPostgresCost.MeasureAsync(stack, options);
+if (options.Runs(Measurements.Provisioning))
+{
+    using var admin = await stack.AdminClientAsync();
+    var api = await ProvisioningLatency.MeasureAsync(admin, options);
+    var raw = await RawPostgresCost.MeasureAsync(stack, options);
+    Console.WriteLine();
+    Console.Write(Report.Render(stack, options, api, raw));
+}
 
-Console.WriteLine();
-Console.Write(Report.Render(stack, options, api, raw));
+if (options.Runs(Measurements.Api))
+{
+    var throughput = await ApiThroughput.MeasureAsync(stack, options);
+    Console.WriteLine();
+    Console.Write(ThroughputReport.Render(throughput));
+}
 return 0;

@@ -9,13 +9,7 @@ public static class Report
     public static string Render(BenchStack stack, BenchOptions options, IReadOnlyDictionary<Tier, IReadOnlyList<double>> api, RawCosts raw)
     {
         var text = new StringBuilder();
-        var configuration =
-#if DEBUG
-            "Debug";
-#else
-            "Release";
-#endif
-        Line(text, $"TieredTenancy provisioning benchmark ({DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; {configuration}; {Environment.ProcessorCount} cores; PostgreSQL {raw.ServerVersion}; Local mode, ephemeral)");
+        Line(text, $"TieredTenancy provisioning benchmark ({DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; {BuildInfo.Configuration}; {Environment.ProcessorCount} cores; PostgreSQL {raw.ServerVersion}; Local mode, ephemeral)");
         Line(text, $"cold start, CreateAsync -> every resource healthy (servers, cache, provisioner, every api replica): {stack.ColdStart.TotalSeconds:0.0} s");
         Line(text, $"admin API: POST /admin/tenants, sequential, {options.WarmupsPerPlan} warm-up per plan not counted; "
             + $"raw: plain Npgsql as superuser, one pooled connection, {options.WarmupsPerPlan} warm-up not counted");

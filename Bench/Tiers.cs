@@ -13,3 +13,19 @@ public static class Tiers
         new("database", "enterprise", 250),
     ];
 }
+
+/// <summary>
+/// An isolation kind as the throughput measurement drives it: the plan that selects it, and the
+/// least share of the plain baseline's requests per second its tenancy route must reach.
+/// </summary>
+public sealed record ThroughputTier(string Isolation, string Plan, double TargetRatio);
+
+public static class ThroughputTiers
+{
+    public static IReadOnlyList<ThroughputTier> All { get; } =
+    [
+        new("row", "pro", 0.90),
+        new("schema", "business", 0.90),
+        new("database", "enterprise", 0.85),
+    ];
+}

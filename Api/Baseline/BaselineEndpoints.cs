@@ -53,7 +53,7 @@ public static class BaselineEndpoints
             var dataSource = tenant.Isolation == IsolationKind.Database
                 ? dedicated.For(tenant)
                 : _shared.GetOrAdd(tenant.Placement.Schema, schema =>
-                    NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(sharedAdmin) { SearchPath = schema }.ConnectionString));
+                    NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(sharedAdmin) { SearchPath = schema, MaxAutoPrepare = IsolationOptions.MaxAutoPrepare }.ConnectionString));
             var context = new TenantDataContext(Options);
             context.Database.SetDbConnection(dataSource.CreateConnection(), contextOwnsConnection: true);
             return context;

@@ -50,6 +50,7 @@ public sealed class DedicatedDataSources : IAsyncDisposable
             Password = credentials.Password,
             MaxPoolSize = _options.DedicatedMaxPoolSize,
             ConnectionIdleLifetime = 60,
+            MaxAutoPrepare = IsolationOptions.MaxAutoPrepare,
         };
         return NpgsqlDataSource.Create(connection.ConnectionString);
     }

@@ -28,4 +28,7 @@ public sealed class IsolationOptions
     public int DedicatedMaxPoolSize { get; set; } = 8;
 
     public TimeSpan DedicatedPoolIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Statements Npgsql prepares automatically per connection (Npgsql's Max Auto Prepare).</summary>
+    public const int MaxAutoPrepare = 64;
 }

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace TieredTenancy.Bench;
+
+/// <summary>One load loop's outcome.</summary>
+/// <param name="Requests">200 responses completed inside the measured window.</param>
+/// <param name="Errors">Non-200 responses and failed requests, warm-up included.</param>
+/// <param name="LatenciesMs">Send to body read, of each counted request.</param>
+/// <param name="ErrorSamples">Up to <see cref="LoadLoop.MaxErrorSamples"/> distinct error descriptions.</param>
+public sealed record LoadResult(string Label, int Requests, int Errors, TimeSpan Measured, IReadOnlyList<double> LatenciesMs,
+    IReadOnlyList<string> ErrorSamples)
+{
+    public double RequestsPerSecond => Requests / Measured.TotalSeconds;
+}
+
+/// <summary>
+/// A fixed number of workers, each sending one request at a time in a loop: a warm-up first, not
+/// counted, then the measured window. A request counts when its response (a 200, body read) completes
+/// inside the window; workers start no request after it closes.
+/// </summary>
+public static class LoadLoop
+{
+    public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(2);
+    public const int MaxErrorSamples = 5;
+
+    /// <param name="warmUp">Before the measured window, not counted; <see cref="WarmUp"/> unless given.</param>
+    public static async Task<LoadResult> RunAsync(string label, HttpClient client, Func<HttpRequestMessage> request, int concurrency, TimeSpan measured,
+        TimeSpan? warmUp = null)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var windowStart = start + Ticks(warmUp ?? WarmUp);
+        var windowEnd = windowStart + Ticks(measured);
+        var errors = new ErrorLog();
+
+        var workers = Enumerable.Range(0, concurrency)
+            .Select(_ => Task.Run(() => WorkAsync(client, request, windowStart, windowEnd, errors)))
+            .ToArray();
+        var latencies = (await Task.WhenAll(workers)).SelectMany(worker => worker).ToList();
+        return new LoadResult(label, latencies.Count, errors.Count, measured, latencies, errors.Samples);
+    }
+
+    private static async Task<List<double>> WorkAsync(HttpClient client, Func<HttpRequestMessage> request, long windowStart, long windowEnd, ErrorLog errors)
+    {
+        var latencies = new List<double>();
+        while (Stopwatch.GetTimestamp() < windowEnd)
+        {
+            var sent = Stopwatch.GetTimestamp();
+            var ok = false;
+            try
+            {
+                using var message = request();
+                // ResponseContentRead: the whole body is read before SendAsync returns.
+                using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    ok = true;
+                }
+                else
+                {
+                    var body = await response.Content.ReadAsStringAsync();
+                    errors.Add($"{(int)response.StatusCode} {message.RequestUri}: {Shorten(body)}");
+                }
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or IOException)
+            {
+                errors.Add($"{exception.GetType().Name}: {exception.Message}");
+            }
+            var done = Stopwatch.GetTimestamp();
+            if (ok && done >= windowStart && done <= windowEnd)
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(sent, done).TotalMilliseconds);
+            }
+        }
+        return latencies;
+    }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "...";
+
+    /// <summary>Counts every error; keeps the first few distinct descriptions.</summary>
+    private sealed class ErrorLog
+    {
+        private readonly Lock _lock = new();
+        private readonly List<string> _samples = [];
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public IReadOnlyList<string> Samples
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _samples.ToList();
+                }
+            }
+        }
+
+        public void Add(string description)
+        {
+            Interlocked.Increment(ref _count);
+            lock (_lock)
+            {
+                if (_samples.Count < MaxErrorSamples && !_samples.Contains(description))
+                {
+                    _samples.Add(description);
+                }
+            }
+        }
+    }
+}
