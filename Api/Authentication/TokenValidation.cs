@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.IdentityModel.Tokens;
 
 namespace TieredTenancy.Api.Authentication;
@@ -33,8 +34,15 @@ public static class TokenValidation
                     RoleClaimType = "role",
                 };
             });
+        // Bounded: at most this many distinct tokens are remembered at once.
+        var validated = new ValidatedTokenCache(new MemoryCache(new MemoryCacheOptions { SizeLimit = 10_000 }));
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IHttpClientFactory>((options, clients) => options.Backchannel = clients.CreateClient("provisioner-keys"));
+            .Configure<IHttpClientFactory>((options, clients) =>
+            {
+                options.Backchannel = clients.CreateClient("provisioner-keys");
+                options.TokenHandlers.Clear();
+                options.TokenHandlers.Add(validated);
+            });
         builder.Services.AddAuthorization();
         return builder;
     }
