@@ -46,6 +46,8 @@ var api = builder.AddProject<Projects.Api>("api")
     .WithReference(platform.Cache)
     .WithReference(provisioner)
     .WithEnvironment("TenantStorage__AppPassword", appDbPassword)
+    // Requests to <slug>.<root domain> name their tenant by subdomain (e.g. acme.app.example.com).
+    .WithEnvironment("Tenancy__RootDomain", builder.Configuration["Tenancy:RootDomain"] ?? "")
     // Only the benchmark maps the plain baseline endpoints (see Api/Baseline).
     .WithEnvironment("Bench__PlainEndpoints", builder.Configuration.GetValue<bool>("Bench:PlainEndpoints").ToString())
     .WaitFor(provisioner);

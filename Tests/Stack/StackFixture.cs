@@ -57,6 +57,7 @@ public static class TestStack
             "--Infrastructure:Mode=Local",
             "--Infrastructure:Ephemeral=true",
             "--Testing:AllowFaultInjection=true",
+            "--Tenancy:RootDomain=tenants.test",
             .. settings.Select(setting => "--" + setting),
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args).WaitAsync(StackFixture.StartTimeout);

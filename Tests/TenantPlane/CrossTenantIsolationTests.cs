@@ -62,6 +62,15 @@ public sealed class CrossTenantIsolationTests(StackFixture stack)
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         }
 
+        // So is naming B by subdomain; A's own subdomain is served.
+        foreach (var (host, expected) in new[] { ($"{b.Slug}.tenants.test", HttpStatusCode.Forbidden), ($"{a.Slug}.tenants.test", HttpStatusCode.OK) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/projects/{aProject}");
+            request.Headers.Host = host;
+            using var response = await a.Api.SendAsync(request);
+            Assert.True(expected == response.StatusCode, $"Host {host} answered {(int)response.StatusCode}");
+        }
+
         Assert.Equal(before, await SnapshotAsync(b, project, task));
     }
 
