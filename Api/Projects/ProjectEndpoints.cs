@@ -110,10 +110,7 @@ public sealed record ProjectRequest(string? Name, string? Description) : IValida
     public Dictionary<string, string[]> Validate()
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(Name) || Name.Length > 200 || Name.Any(char.IsControl))
-        {
-            errors["name"] = ["name must be 1 to 200 characters, not only spaces, without control characters."];
-        }
+        TextField.Check(errors, "name", Name, 200);
         if (Description is { Length: > 4000 })
         {
             errors["description"] = ["description must be at most 4000 characters."];

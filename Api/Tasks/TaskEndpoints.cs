@@ -113,14 +113,8 @@ public sealed record TaskRequest(string? Title, TaskItemStatus? Status, string? 
     public Dictionary<string, string[]> Validate()
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(Title) || Title.Length > 500 || Title.Any(char.IsControl))
-        {
-            errors["title"] = ["title must be 1 to 500 characters, not only spaces, without control characters."];
-        }
-        if (Assignee is { Length: > 200 } || (Assignee?.Any(char.IsControl) ?? false))
-        {
-            errors["assignee"] = ["assignee must be at most 200 characters, without control characters."];
-        }
+        TextField.Check(errors, "title", Title, 500);
+        TextField.Check(errors, "assignee", Assignee, 200, required: false);
         if (Status is { } status && !Enum.IsDefined(status))
         {
             errors["status"] = ["status must be todo, doing or done."];

@@ -16,9 +16,9 @@ public static class ClientEndpoints
     private static async Task<IResult> CreateAsync(string id, HttpRequest request, TenantLookup lookup, ClientRegistration registration,
         AuditLog audit, CatalogDbContext catalog, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParseExact(id, "D", out var tenantId))
+        if (!RouteIds.TryParse(id, out var tenantId, out var idProblem))
         {
-            return Problems.BadRequest("The tenant id must be a UUID.");
+            return idProblem!;
         }
         var (body, problem) = await JsonBody.ReadValidAsync<CreateClientRequest>(request);
         if (problem is not null)
@@ -43,10 +43,7 @@ public sealed record CreateClientRequest(string? Name, string? Role) : IValidate
     public Dictionary<string, string[]> Validate()
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(Name) || Name.Length > 100 || Name.Any(char.IsControl))
-        {
-            errors["name"] = ["name must be 1 to 100 characters, not only spaces, without control characters."];
-        }
+        TextField.Check(errors, "name", Name, 100);
         if (!ClientRoles.IsTenantRole(Role))
         {
             errors["role"] = [$"role must be '{ClientRoles.Member}' or '{ClientRoles.Admin}'."];

@@ -13,10 +13,7 @@ public sealed record CreateTenantRequest(string? Slug, string? Name, string? Pla
         {
             errors["slug"] = ["slug must be 3 to 40 characters: a lowercase letter first, then lowercase letters, digits or hyphens."];
         }
-        if (string.IsNullOrWhiteSpace(Name) || Name.Length > TenantNames.MaxLength || Name.Any(char.IsControl))
-        {
-            errors["name"] = [$"name must be 1 to {TenantNames.MaxLength} characters, not only spaces, without control characters."];
-        }
+        TextField.Check(errors, "name", Name, TenantNames.MaxLength);
         if (string.IsNullOrEmpty(Plan))
         {
             errors["plan"] = ["plan is required."];

@@ -14,11 +14,11 @@ public sealed class PlanChange(CatalogDbContext catalog, PlanCatalog plans, Tena
 {
     public async Task<IResult> ApplyAsync(string id, HttpRequest request, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParseExact(id, "D", out var tenantId))
+        if (!RouteIds.TryParse(id, out var tenantId, out var problem))
         {
-            return Problems.BadRequest("The tenant id must be a UUID.");
+            return problem!;
         }
-        var (body, problem) = await JsonBody.ReadAsync<ChangePlanRequest>(request);
+        (var body, problem) = await JsonBody.ReadAsync<ChangePlanRequest>(request);
         if (problem is not null)
         {
             return problem;

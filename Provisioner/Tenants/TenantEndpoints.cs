@@ -120,9 +120,9 @@ public sealed class TenantStatusChange(CatalogDbContext catalog, TenantLookup lo
 {
     public async Task<IResult> ApplyAsync(string id, TenantStatus from, TenantStatus to, string action, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParseExact(id, "D", out var tenantId))
+        if (!RouteIds.TryParse(id, out var tenantId, out var problem))
         {
-            return Problems.BadRequest("The tenant id must be a UUID.");
+            return problem!;
         }
         var tenant = await lookup.FindAsync(tenantId, cancellationToken);
         if (tenant is null)

@@ -1,6 +1,6 @@
-using TieredTenancy.Tenancy.Http;
+using Microsoft.AspNetCore.Http;
 
-namespace TieredTenancy.Api.Tenants;
+namespace TieredTenancy.Tenancy.Http;
 
 public static class RouteIds
 {
