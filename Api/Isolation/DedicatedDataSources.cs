@@ -18,6 +18,7 @@ public sealed class DedicatedDataSources : IAsyncDisposable
     private readonly IsolationOptions _options;
     private readonly IDataProtector _protector;
     private readonly Timer _sweeper;
+    private List<NpgsqlDataSource> _retired = [];
 
     public DedicatedDataSources(IOptions<IsolationOptions> options, IDataProtectionProvider dataProtection)
     {
@@ -25,8 +26,6 @@ public sealed class DedicatedDataSources : IAsyncDisposable
         _protector = dataProtection.CreateProtector(TenantConnectionProtection.Purpose);
         _sweeper = new Timer(_ => _ = CloseIdleAsync(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
     }
-
-    public int OpenPools => _pools.Count;
 
     public NpgsqlDataSource For(ResolvedTenant tenant)
     {
@@ -57,22 +56,30 @@ public sealed class DedicatedDataSources : IAsyncDisposable
 
     private async Task CloseIdleAsync()
     {
+        // A request may have taken a pool just before it was retired: retired pools are disposed one sweep later.
+        var retired = Interlocked.Exchange(ref _retired, []);
+        foreach (var dataSource in retired)
+        {
+            await dataSource.DisposeAsync();
+        }
         var cutoff = Environment.TickCount64 - (long)_options.DedicatedPoolIdleTimeout.TotalMilliseconds;
+        var nowRetired = new List<NpgsqlDataSource>();
         foreach (var (key, entry) in _pools)
         {
             if (entry.LastUsed < cutoff && _pools.TryRemove(key, out _))
             {
-                await entry.DataSource.DisposeAsync();
+                nowRetired.Add(entry.DataSource);
             }
         }
+        Interlocked.Exchange(ref _retired, nowRetired);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _sweeper.DisposeAsync();
-        foreach (var entry in _pools.Values)
+        foreach (var dataSource in _pools.Values.Select(entry => entry.DataSource).Concat(_retired))
         {
-            await entry.DataSource.DisposeAsync();
+            await dataSource.DisposeAsync();
         }
         _pools.Clear();
     }
