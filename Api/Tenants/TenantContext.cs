@@ -12,13 +12,9 @@ public sealed class TenantContext
     /// <summary>The client id of the caller.</summary>
     public string Actor { get; private set; } = "";
 
-    /// <summary>A platform admin acting on the tenant's data (every such request is audited).</summary>
-    public bool IsPlatformAdmin { get; private set; }
-
-    public void Resolve(ResolvedTenant tenant, string actor, bool isPlatformAdmin)
+    public void Resolve(ResolvedTenant tenant, string actor)
     {
         _tenant = tenant;
         Actor = actor;
-        IsPlatformAdmin = isPlatformAdmin;
     }
 }

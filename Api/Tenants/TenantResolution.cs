@@ -14,11 +14,15 @@ namespace TieredTenancy.Api.Tenants;
 /// platform admin names the tenant with <c>X-Tenant</c> and every such request is audited.
 /// Only endpoints marked <see cref="TenantPlaneEndpoint"/> are resolved.
 /// </summary>
-public sealed class TenantResolution(RequestDelegate next, TenantRegistryCache registry, TenantRequestMetrics metrics, IConfiguration configuration)
+public sealed class TenantResolution(RequestDelegate next, TenantRegistryCache registry, TenantRequestMetrics metrics, IConfiguration configuration,
+    ILogger<TenantResolution> logger)
 {
     public const string TenantHeader = "X-Tenant";
     public const string TenantIdClaim = "tenant_id";
     public const string PlatformAdminRole = "platform-admin";
+
+    // Read once: the middleware lives as long as the process.
+    private readonly string? _rootDomain = configuration["Tenancy:RootDomain"];
 
     public async Task InvokeAsync(HttpContext http, TenantContext context)
     {
@@ -33,8 +37,7 @@ public sealed class TenantResolution(RequestDelegate next, TenantRegistryCache r
             await refusal.ExecuteAsync(http);
             return;
         }
-        using (http.RequestServices.GetRequiredService<ILogger<TenantResolution>>()
-            .BeginScope(new Dictionary<string, object> { ["TenantId"] = context.Tenant.Id, ["TenantIsolation"] = context.Tenant.Isolation }))
+        using (logger.BeginScope(new Dictionary<string, object> { ["TenantId"] = context.Tenant.Id, ["TenantIsolation"] = context.Tenant.Isolation }))
         {
             await next(http);
         }
@@ -91,7 +94,7 @@ public sealed class TenantResolution(RequestDelegate next, TenantRegistryCache r
             return Problems.Forbidden($"The tenant is {tenant.Status.ToString().ToLowerInvariant()}.");
         }
 
-        context.Resolve(tenant, actor, isPlatformAdmin);
+        context.Resolve(tenant, actor);
         Activity.Current?.SetTag("tenant.id", tenant.Id.ToString());
         Activity.Current?.SetTag("tenant.isolation", tenant.Isolation.ToString().ToLowerInvariant());
         Activity.Current?.SetTag("tenant.plan", tenant.Plan);
@@ -117,7 +120,7 @@ public sealed class TenantResolution(RequestDelegate next, TenantRegistryCache r
     private string? Subdomain(string host)
     {
         // Only under the configured root domain (e.g. acme.app.example.com → acme); any other host names no tenant.
-        var root = configuration["Tenancy:RootDomain"];
+        var root = _rootDomain;
         if (string.IsNullOrEmpty(root) || !host.EndsWith("." + root, StringComparison.OrdinalIgnoreCase))
         {
             return null;

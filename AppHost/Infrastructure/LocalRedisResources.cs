@@ -32,7 +32,7 @@ public sealed class EmbeddedGarnetResource(string name, ParameterResource passwo
     /// <summary>Chosen by the operating system when the server starts (port 0), so runs never collide.</summary>
     public int Port { get; private set; }
 
-    public GarnetServer? Server { get; private set; }
+    private GarnetServer? _server;
 
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"127.0.0.1:{PortText},password={Password}");
@@ -45,7 +45,7 @@ public sealed class EmbeddedGarnetResource(string name, ParameterResource passwo
         var secret = await Password.GetValueAsync(cancellationToken)
             ?? throw new InvalidOperationException($"The password parameter of '{Name}' has no value.");
         Port = FreeLoopbackPort();
-        Server = new GarnetServer(
+        _server = new GarnetServer(
         [
             "--bind", "127.0.0.1",
             "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -57,13 +57,13 @@ public sealed class EmbeddedGarnetResource(string name, ParameterResource passwo
             "--password", secret,
             "--logger-level", "Warning",
         ]);
-        Server.Start();
+        _server.Start();
     }
 
     public void Stop()
     {
-        Server?.Dispose();
-        Server = null;
+        _server?.Dispose();
+        _server = null;
     }
 
     private static int FreeLoopbackPort()

@@ -5,6 +5,7 @@ namespace TieredTenancy.AppHost.Infrastructure;
 
 /// <summary>What the services connect to, whichever way it runs.</summary>
 public sealed record PlatformResources(
+    InfrastructureOptions Options,
     IResourceBuilder<IResourceWithConnectionString> Catalog,
     IResourceBuilder<IResourceWithConnectionString> Tenants,
     IReadOnlyList<IResourceBuilder<IResourceWithConnectionString>> DedicatedServers,
@@ -75,6 +76,7 @@ public static class PlatformInfrastructure
         }
 
         return new PlatformResources(
+            options,
             AsConnectionString(builder, postgres.AddDatabase(CatalogDatabase)),
             AsConnectionString(builder, postgres.AddDatabase(TenantsDatabase)),
             dedicated.Select(server => AsConnectionString(builder, server)).ToList(),
@@ -110,6 +112,7 @@ public static class PlatformInfrastructure
             : AsConnectionString(builder, builder.AddEmbeddedGarnet(CacheName, cachePassword));
 
         return new PlatformResources(
+            options,
             AsConnectionString(builder, catalog),
             AsConnectionString(builder, tenants),
             dedicated.Select(server => AsConnectionString(builder, server)).ToList(),

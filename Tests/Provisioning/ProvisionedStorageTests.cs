@@ -162,13 +162,7 @@ public sealed class ProvisionedStorageTests(StackFixture stack)
 
     private async Task<NpgsqlConnection> OpenAsAppRoleAsync()
     {
-        var builder = new NpgsqlConnectionStringBuilder(await stack.App.GetConnectionStringAsync("tenants"))
-        {
-            Username = "tt_app",
-            Password = await stack.App.ParameterAsync("app-db-password"),
-            Pooling = false,
-        };
-        var connection = new NpgsqlConnection(builder.ConnectionString);
+        var connection = new NpgsqlConnection((await stack.App.AppRoleConnectionAsync()).ConnectionString);
         await connection.OpenAsync();
         return connection;
     }

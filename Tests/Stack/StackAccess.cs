@@ -50,6 +50,15 @@ public static class StackAccess
         return client;
     }
 
+    /// <summary>The shared tenant database as the Api's own role (tt_app), as the Api connects.</summary>
+    public static async Task<NpgsqlConnectionStringBuilder> AppRoleConnectionAsync(this DistributedApplication app) =>
+        new(await app.GetConnectionStringAsync("tenants"))
+        {
+            Username = "tt_app",
+            Password = await app.ParameterAsync("app-db-password"),
+            Pooling = false,
+        };
+
     public static async Task<NpgsqlConnection> OpenAsync(this DistributedApplication app, string connectionName, string? database = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(await app.GetConnectionStringAsync(connectionName)) { Pooling = false };

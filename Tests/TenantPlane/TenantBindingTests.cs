@@ -19,12 +19,9 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new NpgsqlConnectionStringBuilder(await stack.App.GetConnectionStringAsync("tenants"))
-        {
-            Username = "tt_app",
-            Password = await stack.App.ParameterAsync("app-db-password"),
-            MaxPoolSize = 1,
-        };
+        var builder = await stack.App.AppRoleConnectionAsync();
+        builder.Pooling = true;
+        builder.MaxPoolSize = 1;
         _asApp = NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
