@@ -58,7 +58,10 @@ public static class ApiServices
         builder.Services.AddSingleton<IIsolationStrategy, DatabaseIsolation>();
         builder.Services.AddSingleton<TenantStorage>();
         builder.Services.AddScoped<TenantContext>();
-        builder.Services.AddScoped(services => services.GetRequiredService<TenantStorage>().Open(services.GetRequiredService<TenantContext>().Tenant));
+        builder.Services.AddScoped(services => services.GetRequiredService<TenantStorage>().Open(
+            services.GetRequiredService<TenantContext>().Tenant,
+            writes: services.GetRequiredService<IHttpContextAccessor>().HttpContext?.Request.Method is not { } method
+                || !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method))));
         builder.Services.AddScoped<TenantAudit>();
         builder.Services.AddSingleton<TenantRequestMetrics>();
         return builder;

@@ -4,6 +4,7 @@ using TieredTenancy.Api.Audit;
 using TieredTenancy.Api.Baseline;
 using TieredTenancy.Api.Authentication;
 using TieredTenancy.Api.Comments;
+using TieredTenancy.Api.Isolation;
 using TieredTenancy.Api.Projects;
 using TieredTenancy.Api.Search;
 using TieredTenancy.Api.Tasks;
@@ -26,6 +27,7 @@ app.UseProblemDetailsDefaults();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseMiddleware<TenantResolution>();
+app.UseMiddleware<PlacementRetry>();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();

@@ -1,21 +1,30 @@
-using TieredTenancy.Provisioner;
 using TieredTenancy.Provisioner.Clients;
+using TieredTenancy.Provisioner.Moves;
+using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
+using TieredTenancy.Provisioner.Provisioning;
+using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Provisioner.Tokens;
 using TieredTenancy.Tenancy.Http;
 
-// The control plane: owns the tenant registry; provisions tenants; issues tokens.
+// The control plane: owns the tenant registry; provisions, moves and operates tenants; issues tokens.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+// Hosted services start in this order: storage ready, clients registered, unfinished work undone, then operations run.
 builder.AddRegistryAndStorage();
+builder.AddApiClients();
+builder.AddTenantRegistry();
 builder.AddTenantProvisioning();
+builder.AddDurableOperations();
+builder.AddTierMoves();
 builder.AddTokenIssuing();
 
 var app = builder.Build();
 
 app.UseProblemDetailsDefaults();
+app.UseFaultInjection();
 app.UseAuthentication();
 app.UseAuthorization();
 
@@ -24,7 +33,10 @@ app.MapTokenEndpoint();
 app.MapGroup("/admin")
     .RequireAuthorization(TokenIssuing.PlatformAdminPolicy)
     .MapPlanEndpoints()
+    .MapProvisioningEndpoints()
     .MapTenantEndpoints()
-    .MapClientEndpoints();
+    .MapMoveEndpoints()
+    .MapClientEndpoints()
+    .MapOperationEndpoints();
 
 app.Run();

@@ -12,5 +12,6 @@ public sealed class DatabaseIsolation(DedicatedDataSources dataSources) : IIsola
 
     public DbConnection CreateConnection(ResolvedTenant tenant) => dataSources.For(tenant).CreateConnection();
 
-    public TenantBinding Bind(ResolvedTenant tenant) => new(tenant.Id, TenantBinding.LoginRole, "public", tenant.Placement.Database);
+    public TenantBinding Bind(ResolvedTenant tenant, bool writes) =>
+        new(tenant.Id, TenantBinding.LoginRole, "public", tenant.Placement.Database, tenant.Placement.Epoch, writes);
 }

@@ -12,5 +12,6 @@ public interface IIsolationStrategy
 
     DbConnection CreateConnection(ResolvedTenant tenant);
 
-    TenantBinding Bind(ResolvedTenant tenant);
+    /// <param name="writes">The request may write: its commands wait out a tier move's freeze.</param>
+    TenantBinding Bind(ResolvedTenant tenant, bool writes);
 }

@@ -14,8 +14,8 @@ public sealed class RowIsolation([FromKeyedServices("tenants")] NpgsqlDataSource
 
     public DbConnection CreateConnection(ResolvedTenant tenant) => shared.CreateConnection();
 
-    public TenantBinding Bind(ResolvedTenant tenant) =>
-        new(tenant.Id, TenantBinding.LoginRole, "public", SharedDatabaseName(shared, options.Value));
+    public TenantBinding Bind(ResolvedTenant tenant, bool writes) =>
+        new(tenant.Id, TenantBinding.LoginRole, "public", SharedDatabaseName(shared, options.Value), tenant.Placement.Epoch, writes);
 
     internal static string SharedDatabaseName(NpgsqlDataSource shared, IsolationOptions options) =>
         new NpgsqlConnectionStringBuilder(shared.ConnectionString).Database ?? options.SharedDatabase;

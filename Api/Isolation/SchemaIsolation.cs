@@ -17,9 +17,11 @@ public sealed class SchemaIsolation([FromKeyedServices("tenants")] NpgsqlDataSou
 
     public DbConnection CreateConnection(ResolvedTenant tenant) => shared.CreateConnection();
 
-    public TenantBinding Bind(ResolvedTenant tenant) =>
+    public TenantBinding Bind(ResolvedTenant tenant, bool writes) =>
         new(tenant.Id,
             tenant.Placement.Role ?? throw new InvalidOperationException($"Schema tenant {tenant.Id} has no role."),
             tenant.Placement.Schema,
-            RowIsolation.SharedDatabaseName(shared, options.Value));
+            RowIsolation.SharedDatabaseName(shared, options.Value),
+            tenant.Placement.Epoch,
+            writes);
 }

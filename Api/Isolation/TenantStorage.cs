@@ -20,12 +20,13 @@ public sealed class TenantStorage(IEnumerable<IIsolationStrategy> strategies)
 
     private readonly Dictionary<Tenancy.Plans.IsolationKind, IIsolationStrategy> _strategies = strategies.ToDictionary(s => s.Kind);
 
-    public TenantDataContext Open(ResolvedTenant tenant)
+    /// <param name="writes">The request may write (anything but GET and HEAD): its commands wait out a tier move's freeze.</param>
+    public TenantDataContext Open(ResolvedTenant tenant, bool writes)
     {
         var strategy = _strategies[tenant.Isolation];
         var context = new TenantDataContext(Options);
         context.Database.SetDbConnection(strategy.CreateConnection(tenant), contextOwnsConnection: true);
-        context.BindTo(strategy.Bind(tenant));
+        context.BindTo(strategy.Bind(tenant, writes));
         return context;
     }
 }

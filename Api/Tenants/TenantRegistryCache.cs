@@ -44,6 +44,17 @@ public sealed class TenantRegistryCache(HybridCache cache, IServiceScopeFactory 
 
     public ValueTask ForgetAsync(Guid tenantId) => cache.RemoveAsync(Key(tenantId));
 
+    /// <summary>
+    /// The entry as the catalog has it now, past both caches, which it then replaces: for a replica
+    /// whose cached placement was just refused by PostgreSQL (it missed a move's broadcast).
+    /// </summary>
+    public async ValueTask<ResolvedTenant?> RefreshAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        var fresh = await LoadAsync(tenantId, cancellationToken);
+        await cache.SetAsync(Key(tenantId), fresh, EntryOptions, cancellationToken: cancellationToken);
+        return fresh;
+    }
+
     private async ValueTask<ResolvedTenant?> LoadAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();

@@ -7,10 +7,11 @@ namespace TieredTenancy.Provisioner.Audit;
 /// <summary>Adds an audit event to the unit of work of the change it describes, so both commit or neither.</summary>
 public sealed class AuditLog(CatalogDbContext catalog, IHttpContextAccessor http)
 {
-    public void Record(string action, Guid? tenantId, string? detail = null) =>
+    /// <param name="actor">Who, when it is not the caller of the current request (a background operation's requester).</param>
+    public void Record(string action, Guid? tenantId, string? detail = null, string? actor = null) =>
         catalog.AuditEvents.Add(new AuditEvent
         {
-            Actor = Actor(http.HttpContext?.User),
+            Actor = actor ?? Actor(http.HttpContext?.User),
             Action = action,
             TenantId = tenantId,
             Detail = detail,

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 
@@ -10,7 +9,7 @@ namespace TieredTenancy.Provisioner.Storage;
 /// <summary>
 /// Before the Provisioner serves anything: the catalog is migrated and seeded, the roles exist on
 /// every server, the shared tables are migrated with RLS, each dedicated server has its template,
-/// and any tenant a crash left half-provisioned is undone.
+/// and every database holding placements has the placement fence.
 /// </summary>
 public sealed class StorageBootstrap(
     IServiceScopeFactory scopes,
@@ -36,10 +35,9 @@ public sealed class StorageBootstrap(
         await PrepareSharedDatabaseAsync(catalog, cancellationToken);
         foreach (var server in servers.DedicatedServers)
         {
-            await PrepareDedicatedServerAsync(catalog, server, cancellationToken);
+            await PrepareDedicatedServerAsync(catalog, scope.ServiceProvider.GetRequiredService<DatabaseTierStorage>(), server, cancellationToken);
         }
 
-        await scope.ServiceProvider.GetRequiredService<TenantProvisioning>().UndoUnfinishedAsync(cancellationToken);
         logger.LogInformation("Tenant storage ready at migration {Version} on {Count} dedicated server(s)", migrations.LatestVersion, servers.DedicatedServers.Count);
     }
 
@@ -67,11 +65,12 @@ public sealed class StorageBootstrap(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var version = await migrations.ApplyAsync(connection, transaction, "public", _options.OwnerRole, null, cancellationToken);
         await Sql.ExecuteAsync(connection, RowLevelSecurity.ApplySql("public", _options.AppRole), cancellationToken, transaction);
+        await Sql.ExecuteAsync(connection, PlacementFences.InstallSql(_options.OwnerRole), cancellationToken, transaction);
         await transaction.CommitAsync(cancellationToken);
         await RecordTargetAsync(catalog, StorageTargetKind.SharedTables, servers.SharedServer, servers.SharedDatabase, "public", version, cancellationToken);
     }
 
-    private async Task PrepareDedicatedServerAsync(CatalogDbContext catalog, string server, CancellationToken cancellationToken)
+    private async Task PrepareDedicatedServerAsync(CatalogDbContext catalog, DatabaseTierStorage databaseTier, string server, CancellationToken cancellationToken)
     {
         var serverConnectionString = servers.DedicatedConnectionString(server);
         await using (var admin = await servers.DedicatedAdmin(server).OpenConnectionAsync(cancellationToken))
@@ -88,21 +87,32 @@ public sealed class StorageBootstrap(
         }
 
         // Unpooled: nobody may stay connected to a template, or cloning it fails.
-        await using var template = new NpgsqlConnection(Sql.ForDatabase(serverConnectionString, _options.TemplateDatabase));
-        await template.OpenAsync(cancellationToken);
-        await using var transaction = await template.BeginTransactionAsync(cancellationToken);
-        var version = await migrations.ApplyAsync(template, transaction, "public", _options.OwnerRole, null, cancellationToken);
-        // Table rights go to the group role once, here; every clone inherits them (and its default privileges).
-        var group = Sql.Id(_options.TenantDatabaseRole);
-        await Sql.ExecuteAsync(template, $"""
-            REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-            GRANT USAGE ON SCHEMA public TO {group};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {group};
-            REVOKE ALL ON public."__EFMigrationsHistory" FROM {group};
-            ALTER DEFAULT PRIVILEGES FOR ROLE {Sql.Id(_options.OwnerRole)} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {group};
-            """, cancellationToken, transaction);
-        await transaction.CommitAsync(cancellationToken);
+        string version;
+        await using (var template = new NpgsqlConnection(Sql.ForDatabase(serverConnectionString, _options.TemplateDatabase)))
+        {
+            await template.OpenAsync(cancellationToken);
+            version = await databaseTier.PrepareAsync(template, null, cancellationToken);
+        }
+        await InstallFencesInTenantDatabasesAsync(catalog, server, cancellationToken);
         await RecordTargetAsync(catalog, StorageTargetKind.Template, server, _options.TemplateDatabase, "public", version, cancellationToken);
+    }
+
+    /// <summary>
+    /// Tenant databases made before the placement fence existed get it here, once; in a database that
+    /// has it the install changes nothing. (Fleet migrations will carry platform objects like this one.)
+    /// </summary>
+    private async Task InstallFencesInTenantDatabasesAsync(CatalogDbContext catalog, string server, CancellationToken cancellationToken)
+    {
+        var databases = await catalog.StorageTargets.AsNoTracking()
+            .Where(target => target.Kind == StorageTargetKind.TenantDatabase && target.Server == server)
+            .Select(target => target.Database)
+            .ToListAsync(cancellationToken);
+        foreach (var database in databases)
+        {
+            await using var connection = new NpgsqlConnection(Sql.ForDatabase(servers.DedicatedConnectionString(server), database));
+            await connection.OpenAsync(cancellationToken);
+            await Sql.ExecuteAsync(connection, PlacementFences.InstallSql(_options.OwnerRole), cancellationToken);
+        }
     }
 
     private static async Task RecordTargetAsync(CatalogDbContext catalog, StorageTargetKind kind, string server, string database, string schema,

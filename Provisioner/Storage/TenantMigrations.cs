@@ -70,17 +70,28 @@ public sealed class TenantMigrations
         return version;
     }
 
+    /// <summary>The steps from the first through <paramref name="version"/> (every step when null).</summary>
+    public IReadOnlyList<MigrationStep> StepsThrough(string? version)
+    {
+        if (version is null)
+        {
+            return Steps;
+        }
+        var index = Steps.Select(step => step.Id).ToList().IndexOf(version);
+        return index >= 0 ? Steps.Take(index + 1).ToList() : throw new InvalidOperationException($"'{version}' is not a migration of the tenant data model.");
+    }
+
     /// <summary>
-    /// A new, empty target needs every step and no look at its history: one script, one round trip,
-    /// run inside the caller's transaction as the owner role.
+    /// A new, empty target needs the given steps and no look at its history: one script, one round
+    /// trip, run inside the caller's transaction as the owner role.
     /// </summary>
-    public string NewTargetScript(string schema, string ownerRole) =>
+    public string NewTargetScript(string schema, string ownerRole, IReadOnlyList<MigrationStep> steps) =>
         string.Join('\n',
         [
             $"SET LOCAL ROLE {Sql.Id(ownerRole)};",
             $"SET LOCAL search_path TO {Sql.Id(schema)};",
             CreateHistorySql,
-            .. Steps.Select(step => step.Sql),
+            .. steps.Select(step => step.Sql),
             "RESET ROLE;",
         ]);
 

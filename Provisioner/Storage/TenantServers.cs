@@ -9,7 +9,10 @@ namespace TieredTenancy.Provisioner.Storage;
 /// connection strings Aspire injects at each start (ports change between runs), so the registry
 /// stores server names, never addresses.
 /// </summary>
-public sealed class TenantServers(IConfiguration configuration, IOptions<TenantStorageOptions> options) : IAsyncDisposable
+public sealed class TenantServers(
+    IConfiguration configuration,
+    IOptions<TenantStorageOptions> options,
+    [FromKeyedServices("tenants")] NpgsqlDataSource sharedDatabase) : IAsyncDisposable
 {
     private readonly TenantStorageOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, NpgsqlDataSource> _dedicatedAdmin = new();
@@ -22,6 +25,10 @@ public sealed class TenantServers(IConfiguration configuration, IOptions<TenantS
 
     /// <summary>The shared tenant database, as the server's administrator.</summary>
     public string SharedDatabaseConnectionString => Required(_options.SharedDatabase);
+
+    /// <summary>A pooled administrator connection to the shared tenant database (row and schema tenants).</summary>
+    public async Task<NpgsqlConnection> ConnectSharedAsync(CancellationToken cancellationToken) =>
+        await sharedDatabase.OpenConnectionAsync(cancellationToken);
 
     /// <summary>A dedicated server, as its administrator (its maintenance database).</summary>
     public string DedicatedConnectionString(string server) =>

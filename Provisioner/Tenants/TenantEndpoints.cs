@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Registry;
@@ -11,46 +12,13 @@ public static class TenantEndpoints
     public static RouteGroupBuilder MapTenantEndpoints(this RouteGroupBuilder admin)
     {
         var tenants = admin.MapGroup("/tenants").WithTags("Tenants");
-        tenants.MapPost("/", CreateAsync);
         tenants.MapGet("/", ListAsync);
         tenants.MapGet("/{idOrSlug}", GetAsync);
         tenants.MapPost("/{id}/suspend", (string id, TenantStatusChange change, CancellationToken cancellationToken) =>
             change.ApplyAsync(id, TenantStatus.Active, TenantStatus.Suspended, "tenant.suspend", cancellationToken));
         tenants.MapPost("/{id}/resume", (string id, TenantStatusChange change, CancellationToken cancellationToken) =>
             change.ApplyAsync(id, TenantStatus.Suspended, TenantStatus.Active, "tenant.resume", cancellationToken));
-        tenants.MapPut("/{id}/plan", (string id, HttpRequest request, PlanChange change, CancellationToken cancellationToken) =>
-            change.ApplyAsync(id, request, cancellationToken));
         return admin;
-    }
-
-    private static async Task<IResult> CreateAsync(HttpRequest request, PlanCatalog plans, TenantProvisioning provisioning,
-        CancellationToken cancellationToken)
-    {
-        var (body, problem) = await JsonBody.ReadAsync<CreateTenantRequest>(request);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        var errors = body!.Validate();
-        var plan = body.Plan is null ? null : await plans.FindAsync(body.Plan, cancellationToken);
-        if (plan is null && !errors.ContainsKey("plan"))
-        {
-            var known = (await plans.AllAsync(cancellationToken)).Keys.Order();
-            errors["plan"] = [$"plan must be one of: {string.Join(", ", known)}."];
-        }
-        if (errors.Count > 0)
-        {
-            return Problems.Validation(errors);
-        }
-
-        var result = await provisioning.CreateAsync(body.Slug!, body.Name!.Trim(), plan!, cancellationToken);
-        if (result.IsSlugTaken)
-        {
-            return Problems.Conflict($"The slug '{body.Slug}' is already taken by another tenant.");
-        }
-        var tenant = TenantResponse.From(result.Tenant!, result.MigrationVersion!);
-        return Results.Created($"/admin/tenants/{tenant.Id}", tenant);
     }
 
     private static async Task<IResult> ListAsync(HttpRequest request, CatalogDbContext catalog, PlanCatalog plans, TenantLookup lookup,
@@ -116,7 +84,7 @@ public static class TenantEndpoints
 }
 
 /// <summary>Suspend and resume: a status change from one state to another, audited and broadcast.</summary>
-public sealed class TenantStatusChange(CatalogDbContext catalog, TenantLookup lookup, AuditLog audit, RegistryBroadcast broadcast)
+public sealed class TenantStatusChange(CatalogDbContext catalog, TenantLookup lookup, TenantOperations operations, AuditLog audit, RegistryBroadcast broadcast)
 {
     public async Task<IResult> ApplyAsync(string id, TenantStatus from, TenantStatus to, string action, CancellationToken cancellationToken)
     {
@@ -128,6 +96,10 @@ public sealed class TenantStatusChange(CatalogDbContext catalog, TenantLookup lo
         if (tenant is null)
         {
             return Problems.NotFound($"There is no tenant '{id}'.");
+        }
+        if (await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict)
+        {
+            return conflict;
         }
         if (tenant.Status != to)
         {

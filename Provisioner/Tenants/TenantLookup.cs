@@ -1,9 +1,10 @@
 using Microsoft.EntityFrameworkCore;
+using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Tenants;
 
-/// <summary>Finds tenants and the migration version of the storage each is served from.</summary>
+/// <summary>Finds tenants, the migration version of the storage each is served from, and its running operation.</summary>
 public sealed class TenantLookup(CatalogDbContext catalog)
 {
     public Task<Tenant?> FindAsync(Guid id, CancellationToken cancellationToken) =>
@@ -20,10 +21,14 @@ public sealed class TenantLookup(CatalogDbContext catalog)
             .Where(target => servers.Contains(target.Server))
             .Where(target => target.TenantId == null || ids.Contains(target.TenantId))
             .ToListAsync(cancellationToken);
+        var running = await catalog.Operations.AsNoTracking()
+            .Where(o => ids.Contains(o.TenantId) && (o.Status == OperationStatus.Pending || o.Status == OperationStatus.Running))
+            .ToDictionaryAsync(o => o.TenantId!.Value, cancellationToken);
         return tenants.Select(tenant => TenantResponse.From(tenant,
                 targets.FirstOrDefault(target => target.Server == tenant.Placement.Server
                     && target.Database == tenant.Placement.Database
-                    && target.Schema == tenant.Placement.Schema)?.MigrationVersion ?? ""))
+                    && target.Schema == tenant.Placement.Schema)?.MigrationVersion ?? "",
+                running.TryGetValue(tenant.Id, out var operation) ? RunningOperation.From(operation) : null))
             .ToList();
     }
 

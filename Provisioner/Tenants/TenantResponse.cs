@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Tenants;
@@ -12,15 +14,17 @@ public sealed record TenantResponse(
     string Status,
     PlacementResponse Placement,
     string MigrationVersion,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RunningOperation? Operation = null)
 {
-    public static TenantResponse From(Tenant tenant, string migrationVersion) =>
+    public static TenantResponse From(Tenant tenant, string migrationVersion, RunningOperation? operation = null) =>
         new(tenant.Id, tenant.Slug, tenant.Name, tenant.Plan,
             tenant.Isolation.ToString().ToLowerInvariant(),
             tenant.Status.ToString().ToLowerInvariant(),
             new PlacementResponse(tenant.Placement.Server, tenant.Placement.Database, tenant.Placement.Schema, tenant.Placement.Epoch),
             migrationVersion,
-            tenant.CreatedAt);
+            tenant.CreatedAt,
+            operation);
 }
 
 public sealed record PlacementResponse(string Server, string Database, string Schema, long Epoch);

@@ -8,15 +8,18 @@ namespace TieredTenancy.Tenancy.Isolation;
 /// <summary>
 /// Binds every command of a <see cref="TenantDataContext"/> to its tenant in the same round trip:
 /// one leading SELECT sets the role, the search_path and the RLS setting (never a separate
-/// statement, which costs a third of the throughput), and reports them with the current database.
-/// Before any row is returned the report is checked against the binding; a mismatch fails the
-/// command. A context without a binding runs nothing at all.
+/// statement, which costs a third of the throughput), enters the placement through its fence
+/// (<see cref="PlacementFence"/>: writes wait out a move's freeze; a retired placement refuses),
+/// and reports what it bound with the current database. Before any row is returned the report is
+/// checked against the binding; a mismatch fails the command. A context without a binding runs
+/// nothing at all. The target list is evaluated left to right, so the fence runs after the settings.
 /// </summary>
 public sealed class TenantBindingInterceptor : DbCommandInterceptor
 {
+    // public.tt_enter is qualified: names are resolved before this statement's own search_path applies.
     private const string Prefix =
         "SELECT set_config('role', @tt_role, false), set_config('search_path', @tt_search_path, false), " +
-        "set_config('app.tenant_id', @tt_tenant, false), current_database();\n";
+        "set_config('app.tenant_id', @tt_tenant, false), current_database(), public.tt_enter(@tt_tenant::uuid, @tt_epoch, @tt_writes);\n";
 
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
@@ -78,6 +81,8 @@ public sealed class TenantBindingInterceptor : DbCommandInterceptor
         command.Parameters.Add(new NpgsqlParameter("tt_role", binding.Role));
         command.Parameters.Add(new NpgsqlParameter("tt_search_path", binding.SearchPath));
         command.Parameters.Add(new NpgsqlParameter("tt_tenant", binding.TenantId.ToString()));
+        command.Parameters.Add(new NpgsqlParameter("tt_epoch", binding.Epoch));
+        command.Parameters.Add(new NpgsqlParameter("tt_writes", binding.Writes));
     }
 
     private static void Verify(DbDataReader reader, CommandEventData eventData)
@@ -86,7 +91,7 @@ public sealed class TenantBindingInterceptor : DbCommandInterceptor
         {
             throw new TenantBindingException("The tenant binding reported nothing.");
         }
-        Check(BindingOf(eventData), reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3));
+        Check(BindingOf(eventData), reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4));
     }
 
     private static async Task VerifyAsync(DbDataReader reader, CommandEventData eventData, CancellationToken cancellationToken)
@@ -95,15 +100,16 @@ public sealed class TenantBindingInterceptor : DbCommandInterceptor
         {
             throw new TenantBindingException("The tenant binding reported nothing.");
         }
-        Check(BindingOf(eventData), reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3));
+        Check(BindingOf(eventData), reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4));
     }
 
-    private static void Check(TenantBinding expected, string role, string searchPath, string tenant, string database)
+    private static void Check(TenantBinding expected, string role, string searchPath, string tenant, string database, long epoch)
     {
-        if (role != expected.Role || searchPath != expected.SearchPath || tenant != expected.TenantId.ToString() || database != expected.Database)
+        if (role != expected.Role || searchPath != expected.SearchPath || tenant != expected.TenantId.ToString() || database != expected.Database
+            || epoch != expected.Epoch)
         {
             throw new TenantBindingException(
-                $"The connection is not bound to tenant {expected.TenantId}: role={role}, search_path={searchPath}, tenant={tenant}, database={database}.");
+                $"The connection is not bound to tenant {expected.TenantId}: role={role}, search_path={searchPath}, tenant={tenant}, database={database}, epoch={epoch}.");
         }
     }
 }

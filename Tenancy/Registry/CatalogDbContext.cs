@@ -66,8 +66,18 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
         {
             operation.Property(o => o.Kind).HasConversion<string>().HasMaxLength(16);
             operation.Property(o => o.Status).HasConversion<string>().HasMaxLength(16);
-            operation.HasIndex(o => o.TenantId);
-            operation.HasIndex(o => o.Status);
+            operation.Property(o => o.Phase).HasMaxLength(40);
+            operation.Property(o => o.Actor).HasMaxLength(100);
+            operation.Property(o => o.Parameters).HasColumnType("jsonb");
+            operation.Property(o => o.State).HasColumnType("jsonb");
+            operation.Property(o => o.LeaseOwner).HasMaxLength(100);
+            operation.Property(o => o.FaultPlan).HasMaxLength(200);
+            operation.Ignore(o => o.IsActive);
+            // One operation per tenant at a time, enforced by the catalog itself: a second request or a
+            // second Provisioner instance racing to start one gets a unique violation, not a duplicate.
+            operation.HasIndex(o => o.TenantId).IsUnique().HasFilter(OperationStatuses.ActiveSqlFilter).HasDatabaseName("ix_operations_one_active_per_tenant");
+            operation.HasIndex(o => new { o.TenantId, o.StartedAt });
+            operation.HasIndex(o => new { o.Status, o.LeaseExpiresAt });
         });
 
         modelBuilder.Entity<AuditEvent>(audit =>

@@ -1,6 +1,11 @@
 namespace TieredTenancy.Tenancy.Registry;
 
-/// <summary>A long-running control-plane operation, durable so it can be watched and resumed.</summary>
+/// <summary>
+/// A long-running control-plane operation (a tier move, a fleet migration, an offboarding), durable
+/// so that it can be watched, resumed by any Provisioner instance after a crash, and never run twice
+/// at once: an instance holds a short lease while it works and renews it; an expired lease means
+/// its holder died and another instance takes the operation over.
+/// </summary>
 public sealed class Operation
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
@@ -13,17 +18,47 @@ public sealed class Operation
 
     public string Phase { get; set; } = "";
 
-    public int Done { get; set; }
+    /// <summary>Progress in the operation's own unit (rows for a move, targets for a migration).</summary>
+    public long Done { get; set; }
 
-    public int Total { get; set; }
+    public long Total { get; set; }
 
     public string? Error { get; set; }
 
+    /// <summary>The client id of whoever asked for it.</summary>
+    public string Actor { get; init; } = "system";
+
+    /// <summary>What was asked (JSON, the kind's own shape); fixed when the operation is created.</summary>
+    public string Parameters { get; init; } = "{}";
+
+    /// <summary>How far it got (JSON, the kind's own shape): what a resumed or rolled-back run needs to know.</summary>
+    public string State { get; set; } = "{}";
+
+    /// <summary>How many times a run of it was started (first run, resumptions after crashes or on request).</summary>
+    public int Attempts { get; set; }
+
+    public string? LeaseOwner { get; set; }
+
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    /// <summary>Test runs only: faults to inject into this operation's steps (see the Provisioner's FaultInjection).</summary>
+    public string? FaultPlan { get; init; }
+
     public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
 
+    public DateTimeOffset UpdatedAt { get; set; } = DateTimeOffset.UtcNow;
+
     public DateTimeOffset? FinishedAt { get; set; }
+
+    public bool IsActive => Status is OperationStatus.Pending or OperationStatus.Running;
 }
 
-public enum OperationKind { Provision, Move, Migrate, Offboard }
+public enum OperationKind { Provision, Move, Migrate, Offboard, Import }
 
 public enum OperationStatus { Pending, Running, Succeeded, Failed, RolledBack }
+
+public static class OperationStatuses
+{
+    /// <summary>The statuses of an operation that still holds its tenant; SQL spelling, for the unique index's filter.</summary>
+    public const string ActiveSqlFilter = "status IN ('Pending', 'Running')";
+}

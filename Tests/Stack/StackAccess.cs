@@ -82,14 +82,15 @@ public static class StackAccess
         return result is null or DBNull ? default : (T)Convert.ChangeType(result, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T));
     }
 
-    public static async Task ExecuteAsync(this NpgsqlConnection connection, string sql, params object[] parameters)
+    /// <summary>Runs a statement; returns the rows it affected.</summary>
+    public static async Task<int> ExecuteAsync(this NpgsqlConnection connection, string sql, params object[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var parameter in parameters)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = parameter });
         }
-        await command.ExecuteNonQueryAsync();
+        return await command.ExecuteNonQueryAsync();
     }
 
     public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response) =>

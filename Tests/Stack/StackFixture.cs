@@ -10,8 +10,11 @@ namespace TieredTenancy.Tests.Stack;
 /// One whole stack per test collection, in Local mode with throwaway data, so the tests behave
 /// the same with or without a container engine.
 /// </summary>
-public sealed class StackFixture : IAsyncLifetime
+public class StackFixture : IAsyncLifetime
 {
+    /// <summary>Settings on top of the tests' defaults, for collections that need another shape of stack.</summary>
+    protected virtual string[] Settings => [];
+
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     public DistributedApplication App { get; private set; } = null!;
@@ -22,7 +25,7 @@ public sealed class StackFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var builder = await TestStack.CreateBuilderAsync();
+        var builder = await TestStack.CreateBuilderAsync(Settings);
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         await App.StartAsync().WaitAsync(StartTimeout);
         foreach (var resource in TestStack.ServiceResourceNames(App))

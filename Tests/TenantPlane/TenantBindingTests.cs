@@ -39,7 +39,7 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
 
         await using (var bound = Context())
         {
-            bound.BindTo(new TenantBinding(tenant, TenantBinding.LoginRole, "public", "tenants"));
+            bound.BindTo(new TenantBinding(tenant, TenantBinding.LoginRole, "public", "tenants", Epoch: 1, Writes: false));
             Assert.Equal(["bound"], await bound.Projects.Select(p => p.Name).ToListAsync());
         }
         await using (var unbound = Context())
@@ -52,7 +52,7 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
     public async Task A_connection_in_another_database_than_the_binding_says_fails_closed()
     {
         await using var context = Context();
-        context.BindTo(new TenantBinding(Guid.CreateVersion7(), TenantBinding.LoginRole, "public", "some_other_database"));
+        context.BindTo(new TenantBinding(Guid.CreateVersion7(), TenantBinding.LoginRole, "public", "some_other_database", Epoch: 1, Writes: false));
         var refused = await Assert.ThrowsAsync<TenantBindingException>(() => context.Projects.ToListAsync());
         Assert.Contains("database=tenants", refused.Message);
     }
@@ -61,7 +61,7 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
     public async Task A_schema_binding_to_a_role_the_app_may_not_assume_is_refused_by_PostgreSQL()
     {
         await using var context = Context();
-        context.BindTo(new TenantBinding(Guid.CreateVersion7(), "tt_owner", "public", "tenants"));
+        context.BindTo(new TenantBinding(Guid.CreateVersion7(), "tt_owner", "public", "tenants", Epoch: 1, Writes: false));
         var refused = await Assert.ThrowsAsync<PostgresException>(() => context.Projects.ToListAsync());
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
     }
@@ -72,7 +72,7 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
         int backend;
         await using (var context = Context())
         {
-            context.BindTo(new TenantBinding(Guid.CreateVersion7(), TenantBinding.LoginRole, "public", "tenants"));
+            context.BindTo(new TenantBinding(Guid.CreateVersion7(), TenantBinding.LoginRole, "public", "tenants", Epoch: 1, Writes: false));
             await context.Projects.ToListAsync();
             backend = await context.Database.SqlQuery<int>($"SELECT pg_backend_pid() AS \"Value\"").SingleAsync();
         }
@@ -84,7 +84,51 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal(0L, await next.ScalarAsync<long>("SELECT count(*) FROM projects"));
     }
 
-    private TenantDataContext Context()
+    [Fact]
+    public async Task A_placement_refuses_an_epoch_its_fence_retired_for_reads_and_writes_alike()
+    {
+        var tenant = Guid.CreateVersion7();
+        await using (var owner = await stack.App.OpenAsync("tenants"))
+        {
+            await owner.ExecuteAsync("INSERT INTO public.tt_placement_fences (tenant_id, refused_through_epoch) VALUES ($1, 2)", tenant);
+        }
+        foreach (var writes in new[] { false, true })
+        {
+            await using var stale = Context();
+            stale.BindTo(new TenantBinding(tenant, TenantBinding.LoginRole, "public", "tenants", Epoch: 2, Writes: writes));
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => stale.Projects.ToListAsync());
+            Assert.Equal(PlacementFence.RetiredSqlState, refused.SqlState);
+        }
+        await using var current = Context();
+        current.BindTo(new TenantBinding(tenant, TenantBinding.LoginRole, "public", "tenants", Epoch: 3, Writes: true));
+        Assert.Empty(await current.Projects.ToListAsync());
+    }
+
+    [Fact]
+    public async Task While_a_tenants_writes_are_frozen_its_writes_wait_and_its_reads_do_not()
+    {
+        var tenant = Guid.CreateVersion7();
+        await using var mover = await stack.App.OpenAsync("tenants");
+        await mover.ExecuteAsync($"SELECT pg_advisory_lock({PlacementFence.LockSpace}, hashtext($1::text))", tenant);
+        var builder = await stack.App.AppRoleConnectionAsync();
+        await using var twoConnections = NpgsqlDataSource.Create(builder.ConnectionString);
+
+        await using var writer = Context(twoConnections);
+        writer.BindTo(new TenantBinding(tenant, TenantBinding.LoginRole, "public", "tenants", Epoch: 1, Writes: true));
+        var write = writer.Projects.ToListAsync();
+        await using (var reader = Context(twoConnections))
+        {
+            reader.BindTo(new TenantBinding(tenant, TenantBinding.LoginRole, "public", "tenants", Epoch: 1, Writes: false));
+            Assert.Empty(await reader.Projects.ToListAsync());
+        }
+        await Task.Delay(300);
+        Assert.False(write.IsCompleted, "a write went ahead while the tenant's writes were frozen");
+
+        await mover.ExecuteAsync($"SELECT pg_advisory_unlock({PlacementFence.LockSpace}, hashtext($1::text))", tenant);
+        Assert.Empty(await write.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    private TenantDataContext Context(NpgsqlDataSource? dataSource = null)
     {
         var options = new DbContextOptionsBuilder<TenantDataContext>()
             .UseNpgsql()
@@ -92,7 +136,7 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
             .AddInterceptors(new TenantBindingInterceptor())
             .Options;
         var context = new TenantDataContext(options);
-        context.Database.SetDbConnection(_asApp.CreateConnection(), contextOwnsConnection: true);
+        context.Database.SetDbConnection((dataSource ?? _asApp).CreateConnection(), contextOwnsConnection: true);
         return context;
     }
 }

@@ -49,6 +49,20 @@ public static class TestTenants
         _ => "enterprise",
     };
 
+    public static string IsolationOf(string plan) => plan switch
+    {
+        "free" or "pro" => "row",
+        "business" => "schema",
+        _ => "database",
+    };
+
+    /// <summary>Creates a task through a tenant's client; returns its id.</summary>
+    public static async Task<string> CreateTaskAsync(this HttpClient client, string projectId, string title)
+    {
+        using var response = await client.PostAsJsonAsync($"/projects/{projectId}/tasks", new { title });
+        return (await TestTenant.ExpectAsync(response, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+    }
+
     public static async Task<TestTenant> CreateAsync(DistributedApplication app, string plan, Uri? apiBaseAddress = null)
     {
         using var admin = await app.AdminClientAsync();

@@ -68,10 +68,6 @@ public sealed class TokenAndTenantStateTests(StackFixture stack)
             Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
         }
         await EveryReplicaWithinOneSecond(clients, "/projects", HttpStatusCode.OK);
-
-        // A move between isolation tiers is not offered yet: refused, nothing changed.
-        using var move = await admin.PutAsJsonAsync($"/admin/tenants/{tenant.Id}/plan", new { plan = "enterprise" });
-        Assert.Equal(HttpStatusCode.Conflict, move.StatusCode);
         clients.ForEach(client => client.Dispose());
     }
 

@@ -418,13 +418,28 @@ namespace TieredTenancy.Tenancy.Registry.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<int>("Done")
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("actor");
+
+                    b.Property<int>("Attempts")
                         .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<long>("Done")
+                        .HasColumnType("bigint")
                         .HasColumnName("done");
 
                     b.Property<string>("Error")
                         .HasColumnType("text")
                         .HasColumnName("error");
+
+                    b.Property<string>("FaultPlan")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("fault_plan");
 
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
@@ -436,14 +451,34 @@ namespace TieredTenancy.Tenancy.Registry.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("kind");
 
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<string>("Parameters")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("parameters");
+
                     b.Property<string>("Phase")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
                         .HasColumnName("phase");
 
                     b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("state");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -455,18 +490,27 @@ namespace TieredTenancy.Tenancy.Registry.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("tenant_id");
 
-                    b.Property<int>("Total")
-                        .HasColumnType("integer")
+                    b.Property<long>("Total")
+                        .HasColumnType("bigint")
                         .HasColumnName("total");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
 
                     b.HasKey("Id")
                         .HasName("pk_operations");
 
-                    b.HasIndex("Status")
-                        .HasDatabaseName("ix_operations_status");
-
                     b.HasIndex("TenantId")
-                        .HasDatabaseName("ix_operations_tenant_id");
+                        .IsUnique()
+                        .HasDatabaseName("ix_operations_one_active_per_tenant")
+                        .HasFilter("status IN ('Pending', 'Running')");
+
+                    b.HasIndex("Status", "LeaseExpiresAt")
+                        .HasDatabaseName("ix_operations_status_lease_expires_at");
+
+                    b.HasIndex("TenantId", "StartedAt")
+                        .HasDatabaseName("ix_operations_tenant_id_started_at");
 
                     b.ToTable("operations", (string)null);
                 });

@@ -1,7 +1,7 @@
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Registry;
 
-namespace TieredTenancy.Provisioner.Tenants;
+namespace TieredTenancy.Provisioner.Provisioning;
 
 public sealed record CreateTenantRequest(string? Slug, string? Name, string? Plan) : IValidatedRequest
 {

@@ -1,27 +1,29 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
-using TieredTenancy.Provisioner.Storage;
+using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 
-namespace TieredTenancy.Provisioner.Tenants;
+namespace TieredTenancy.Provisioner.Storage;
 
 /// <summary>
 /// Schema tier: schema <c>t_&lt;id&gt;</c> owned by the owner role, and a role of the same name with
 /// rights on that schema only. The Api's role may SET ROLE to it (it is NOINHERIT, so it gets no
 /// rights from the membership itself). Everything happens in one transaction: all or nothing.
 /// </summary>
-public sealed class SchemaIsolationStorage(
-    [FromKeyedServices("tenants")] NpgsqlDataSource sharedDatabase,
+public sealed class SchemaTierStorage(
     TenantServers servers,
     TenantMigrations migrations,
-    IOptions<TenantStorageOptions> options) : IIsolationStorage
+    FaultInjection faults,
+    IOptions<TenantStorageOptions> options) : ITierStorage
 {
     private readonly TenantStorageOptions _options = options.Value;
 
     public IsolationKind Kind => IsolationKind.Schema;
 
-    public Task<Placement> PlaceAsync(Guid tenantId, CancellationToken cancellationToken) =>
+    public bool HasOwnTarget => true;
+
+    public Task<Placement> PlaceAsync(Guid tenantId, string? server, CancellationToken cancellationToken) =>
         Task.FromResult(new Placement
         {
             Server = servers.SharedServer,
@@ -30,13 +32,13 @@ public sealed class SchemaIsolationStorage(
             Role = TenantNames.SchemaRole(tenantId),
         });
 
-    public async Task<string> CreateAsync(Tenant tenant, ProvisioningFaults faults, CancellationToken cancellationToken)
+    public async Task<string> CreateAsync(Guid tenantId, Placement placement, string? version, CancellationToken cancellationToken)
     {
-        var schema = Sql.Id(TenantNames.Schema(tenant.Id));
-        var role = Sql.Id(TenantNames.SchemaRole(tenant.Id));
+        var schema = Sql.Id(placement.Schema);
+        var role = Sql.Id(placement.Role!);
         var owner = Sql.Id(_options.OwnerRole);
 
-        await using var connection = await sharedDatabase.OpenConnectionAsync(cancellationToken);
+        await using var connection = await servers.ConnectSharedAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await Sql.ExecuteAsync(connection, $"""
             CREATE ROLE {role} NOLOGIN;
@@ -46,7 +48,8 @@ public sealed class SchemaIsolationStorage(
             """, cancellationToken, transaction);
         faults.At("schema-created");
 
-        await Sql.ExecuteAsync(connection, migrations.NewTargetScript(TenantNames.Schema(tenant.Id), _options.OwnerRole) + $"""
+        var steps = migrations.StepsThrough(version);
+        await Sql.ExecuteAsync(connection, migrations.NewTargetScript(placement.Schema, _options.OwnerRole, steps) + $"""
 
             REVOKE ALL ON {schema}."__EFMigrationsHistory" FROM {role};
             GRANT {role} TO {Sql.Id(_options.AppRole)};
@@ -54,16 +57,15 @@ public sealed class SchemaIsolationStorage(
         faults.At("schema-migrated");
 
         await transaction.CommitAsync(cancellationToken);
-        return migrations.LatestVersion;
+        return steps[^1].Id;
     }
 
-    public async Task RemoveAsync(Tenant tenant, CancellationToken cancellationToken)
+    public async Task RemoveAsync(Guid tenantId, Placement placement, CancellationToken cancellationToken)
     {
-        var schema = TenantNames.Schema(tenant.Id);
-        var role = TenantNames.SchemaRole(tenant.Id);
-        await using var connection = await sharedDatabase.OpenConnectionAsync(cancellationToken);
+        var role = placement.Role!;
+        await using var connection = await servers.ConnectSharedAsync(cancellationToken);
         await Sql.ExecuteAsync(connection, $"""
-            DROP SCHEMA IF EXISTS {Sql.Id(schema)} CASCADE;
+            DROP SCHEMA IF EXISTS {Sql.Id(placement.Schema)} CASCADE;
             DO $drop$ BEGIN
               IF EXISTS (SELECT FROM pg_roles WHERE rolname = {Sql.Literal(role)}) THEN
                 EXECUTE 'DROP OWNED BY {Sql.Id(role).Replace("'", "''")}';
@@ -72,4 +74,7 @@ public sealed class SchemaIsolationStorage(
             END $drop$;
             """, cancellationToken);
     }
+
+    public Task<NpgsqlConnection> ConnectAsync(Placement placement, CancellationToken cancellationToken) =>
+        servers.ConnectSharedAsync(cancellationToken);
 }

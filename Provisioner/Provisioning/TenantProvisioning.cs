@@ -1,27 +1,30 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Faults;
+using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 
-namespace TieredTenancy.Provisioner.Tenants;
+namespace TieredTenancy.Provisioner.Provisioning;
 
 /// <summary>
-/// Creates a tenant at its plan's isolation. The registry row is written first (status
-/// Provisioning), which claims the slug: a concurrent create of the same slug fails there with a
-/// conflict before touching storage. A failure at any later step removes what was made, storage
-/// and row, so nothing is left half-made; a crash is undone at the next start.
+/// Creates a tenant at its plan's isolation. The registry row claims the slug: a concurrent create
+/// of the same slug fails there with a conflict before touching storage. Where the tier gives the
+/// tenant storage of its own, the row is written as Provisioning first, then the storage is made
+/// and the tenant activated; a failure at any step removes what was made, storage and row, so
+/// nothing is left half-made, and a crash is undone at the next start.
 /// </summary>
 public sealed class TenantProvisioning(
     CatalogDbContext catalog,
-    IEnumerable<IIsolationStorage> storages,
-    ProvisioningFaults faults,
+    IEnumerable<ITierStorage> tiers,
+    FaultInjection faults,
     AuditLog audit,
     ILogger<TenantProvisioning> logger)
 {
     public async Task<ProvisioningResult> CreateAsync(string slug, string name, Plan plan, CancellationToken cancellationToken)
     {
-        var storage = StorageFor(plan.Isolation);
+        var storage = TierOf(plan.Isolation);
         var id = Guid.CreateVersion7();
         var tenant = new Tenant
         {
@@ -30,39 +33,36 @@ public sealed class TenantProvisioning(
             Name = name,
             Plan = plan.Name,
             Isolation = plan.Isolation,
-            Placement = await storage.PlaceAsync(id, cancellationToken),
+            Placement = await storage.PlaceAsync(id, server: null, cancellationToken),
         };
+        return storage.HasOwnTarget
+            ? await CreateWithStorageAsync(tenant, storage, cancellationToken)
+            : await CreateInSharedStorageAsync(tenant, storage, cancellationToken);
+    }
 
-        catalog.Tenants.Add(tenant);
-        if (plan.Isolation == IsolationKind.Row)
+    /// <summary>Shared storage already exists: the registry row is the whole tenant, written at once with its audit event.</summary>
+    private async Task<ProvisioningResult> CreateInSharedStorageAsync(Tenant tenant, ITierStorage storage, CancellationToken cancellationToken)
+    {
+        var version = await storage.CreateAsync(tenant.Id, tenant.Placement, version: null, cancellationToken);
+        faults.At("registry-written");
+        Activate(tenant);
+        return await ClaimSlugAsync(tenant, cancellationToken) ? ProvisioningResult.Created(tenant, version) : ProvisioningResult.SlugTaken;
+    }
+
+    private async Task<ProvisioningResult> CreateWithStorageAsync(Tenant tenant, ITierStorage storage, CancellationToken cancellationToken)
+    {
+        if (!await ClaimSlugAsync(tenant, cancellationToken))
         {
-            // The shared tables already exist: the registry row is the whole tenant, written at once with its audit event.
-            faults.At("registry-written");
-            tenant.Status = TenantStatus.Active;
-            audit.Record("tenant.create", tenant.Id, $"slug={slug} plan={plan.Name} isolation={plan.Isolation}");
-        }
-        try
-        {
-            await catalog.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            catalog.ChangeTracker.Clear();
             return ProvisioningResult.SlugTaken;
         }
-        if (plan.Isolation == IsolationKind.Row)
-        {
-            return ProvisioningResult.Created(tenant, await storage.CreateAsync(tenant, faults, cancellationToken));
-        }
-
         string version;
         try
         {
             faults.At("registry-written");
-            version = await storage.CreateAsync(tenant, faults, cancellationToken);
+            version = await storage.CreateAsync(tenant.Id, tenant.Placement, version: null, cancellationToken);
             catalog.StorageTargets.Add(new StorageTarget
             {
-                Kind = StorageTargetKinds.For(plan.Isolation),
+                Kind = StorageTargetKinds.For(tenant.Isolation),
                 Server = tenant.Placement.Server,
                 Database = tenant.Placement.Database,
                 Schema = tenant.Placement.Schema,
@@ -70,14 +70,12 @@ public sealed class TenantProvisioning(
                 MigrationVersion = version,
             });
             faults.At("storage-created");
-            tenant.Status = TenantStatus.Active;
-            tenant.UpdatedAt = DateTimeOffset.UtcNow;
-            audit.Record("tenant.create", tenant.Id, $"slug={slug} plan={plan.Name} isolation={plan.Isolation}");
+            Activate(tenant);
             await catalog.SaveChangesAsync(cancellationToken);
         }
         catch (Exception exception)
         {
-            logger.LogError(exception, "Provisioning tenant {TenantId} ({Slug}) failed; undoing", tenant.Id, slug);
+            logger.LogError(exception, "Provisioning tenant {TenantId} ({Slug}) failed; undoing", tenant.Id, tenant.Slug);
             try
             {
                 await UndoAsync(tenant, storage);
@@ -94,6 +92,22 @@ public sealed class TenantProvisioning(
         return ProvisioningResult.Created(tenant, version);
     }
 
+    /// <summary>Writes the registry row, which claims the slug; false when another tenant has it.</summary>
+    private async Task<bool> ClaimSlugAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        catalog.Tenants.Add(tenant);
+        try
+        {
+            await catalog.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            catalog.ChangeTracker.Clear();
+            return false;
+        }
+    }
+
     /// <summary>Removes tenants that a crash left in Provisioning, with whatever storage they got.</summary>
     public async Task UndoUnfinishedAsync(CancellationToken cancellationToken)
     {
@@ -103,15 +117,22 @@ public sealed class TenantProvisioning(
         foreach (var tenant in unfinished)
         {
             logger.LogWarning("Undoing tenant {TenantId} ({Slug}), left half-provisioned by an earlier run", tenant.Id, tenant.Slug);
-            await UndoAsync(tenant, StorageFor(tenant.Isolation));
+            await UndoAsync(tenant, TierOf(tenant.Isolation));
         }
     }
 
-    private async Task UndoAsync(Tenant tenant, IIsolationStorage storage)
+    private void Activate(Tenant tenant)
+    {
+        tenant.Status = TenantStatus.Active;
+        tenant.UpdatedAt = DateTimeOffset.UtcNow;
+        audit.Record("tenant.create", tenant.Id, $"slug={tenant.Slug} plan={tenant.Plan} isolation={tenant.Isolation}");
+    }
+
+    private async Task UndoAsync(Tenant tenant, ITierStorage storage)
     {
         // Undo must finish even when the request that failed was cancelled.
         var cancellationToken = CancellationToken.None;
-        await storage.RemoveAsync(tenant, cancellationToken);
+        await storage.RemoveAsync(tenant.Id, tenant.Placement, cancellationToken);
         catalog.ChangeTracker.Clear();
         await catalog.StorageTargets.Where(target => target.TenantId == tenant.Id).ExecuteDeleteAsync(cancellationToken);
         await catalog.Tenants.Where(t => t.Id == tenant.Id).ExecuteDeleteAsync(cancellationToken);
@@ -119,7 +140,7 @@ public sealed class TenantProvisioning(
         await catalog.SaveChangesAsync(cancellationToken);
     }
 
-    private IIsolationStorage StorageFor(IsolationKind isolation) => storages.Single(storage => storage.Kind == isolation);
+    private ITierStorage TierOf(IsolationKind isolation) => tiers.Single(tier => tier.Kind == isolation);
 }
 
 public sealed record ProvisioningResult(Tenant? Tenant, string? MigrationVersion, bool IsSlugTaken)

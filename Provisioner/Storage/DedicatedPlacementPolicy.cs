@@ -1,9 +1,8 @@
 using Microsoft.EntityFrameworkCore;
-using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 
-namespace TieredTenancy.Provisioner.Tenants;
+namespace TieredTenancy.Provisioner.Storage;
 
 /// <summary>Database-tier tenants go to the dedicated server that holds the fewest of them.</summary>
 public sealed class DedicatedPlacementPolicy(CatalogDbContext catalog, TenantServers servers)

@@ -1,0 +1,136 @@
+using Npgsql;
+using TieredTenancy.Api.Tenants;
+using TieredTenancy.Tenancy.Http;
+using TieredTenancy.Tenancy.Isolation;
+
+namespace TieredTenancy.Api.Isolation;
+
+/// <summary>
+/// A tenant request whose placement refused it because the tenant moved (its fence refuses the
+/// epoch this replica had cached, or the old schema or database is gone) is run again on the new
+/// placement: the registry entry is read afresh past the caches, the request gets a new service
+/// scope (a new data context) and its body is read again from the start. The client sees a
+/// success, a little later; nothing was written at the old placement, since the fence refused it
+/// in the same transaction. A refusal while the registry still names the refused placement (the
+/// moment between a move's fence and its flip) is waited out briefly, then answered 503.
+/// </summary>
+public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache registry, IServiceScopeFactory scopes, ILogger<PlacementRetry> logger)
+{
+    private const int MaxAttempts = 3;
+    private static readonly TimeSpan FlipWait = TimeSpan.FromSeconds(10);
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        var context = http.RequestServices.GetRequiredService<TenantContext>();
+        if (!context.IsResolved)
+        {
+            await next(http);
+            return;
+        }
+        // Bodies are small (64 KiB at most): kept, so a retry can read them again.
+        http.Request.EnableBuffering();
+        var requestServices = http.RequestServices;
+        var retryScopes = new List<AsyncServiceScope>();
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await next(http);
+                    return;
+                }
+                catch (Exception exception) when (attempt < MaxAttempts && !http.Response.HasStarted && IsPlacementRefusal(exception))
+                {
+                    var stale = context.Tenant;
+                    var fresh = await MovedEntryAsync(stale, http.RequestAborted);
+                    if (fresh is null)
+                    {
+                        if (!IsFenced(exception))
+                        {
+                            throw;
+                        }
+                        http.Response.Headers.RetryAfter = "1";
+                        await Problems.Unavailable("The tenant is being moved to another placement; retry in a moment.").ExecuteAsync(http);
+                        return;
+                    }
+                    logger.LogInformation("Tenant {TenantId} moved from epoch {Stale} to {Fresh}; retrying {Method} {Path} there",
+                        stale.Id, stale.Placement.Epoch, fresh.Placement.Epoch, http.Request.Method, http.Request.Path);
+                    if (!fresh.IsServed)
+                    {
+                        await Problems.Forbidden($"The tenant is {fresh.Status.ToString().ToLowerInvariant()}.").ExecuteAsync(http);
+                        return;
+                    }
+                    var scope = scopes.CreateAsyncScope();
+                    retryScopes.Add(scope);
+                    http.RequestServices = scope.ServiceProvider;
+                    var retried = scope.ServiceProvider.GetRequiredService<TenantContext>();
+                    retried.Resolve(fresh, context.Actor);
+                    context = retried;
+                    http.Request.Body.Position = 0;
+                }
+            }
+        }
+        finally
+        {
+            http.RequestServices = requestServices;
+            foreach (var scope in retryScopes)
+            {
+                await scope.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The tenant's entry once the registry names a newer placement than <paramref name="stale"/>; null if it does not within the wait.</summary>
+    private async Task<ResolvedTenant?> MovedEntryAsync(ResolvedTenant stale, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + FlipWait;
+        while (true)
+        {
+            var fresh = await registry.RefreshAsync(stale.Id, cancellationToken);
+            if (fresh is null)
+            {
+                return null;
+            }
+            if (fresh.Placement.Epoch > stale.Placement.Epoch)
+            {
+                return fresh;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                return null;
+            }
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    // What an old placement answers once the tenant left it: its fence, or (after cleanup) a missing
+    // role, schema, table, database or login. Each leads to a retry only if the registry shows a move.
+    private static readonly HashSet<string> RefusalStates =
+    [
+        PlacementFence.RetiredSqlState,
+        PostgresErrorCodes.InvalidCatalogName,
+        PostgresErrorCodes.InvalidSchemaName,
+        PostgresErrorCodes.UndefinedTable,
+        PostgresErrorCodes.InvalidParameterValue,
+        PostgresErrorCodes.InvalidPassword,
+        PostgresErrorCodes.InvalidAuthorizationSpecification,
+        PostgresErrorCodes.AdminShutdown,
+    ];
+
+    private static bool IsPlacementRefusal(Exception exception) => Postgres(exception) is { } postgres && RefusalStates.Contains(postgres.SqlState);
+
+    private static bool IsFenced(Exception exception) => Postgres(exception)?.SqlState == PlacementFence.RetiredSqlState;
+
+    private static PostgresException? Postgres(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is PostgresException postgres)
+            {
+                return postgres;
+            }
+        }
+        return null;
+    }
+}

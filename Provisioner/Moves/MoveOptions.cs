@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TieredTenancy.Provisioner.Moves;
+
+/// <summary>The <c>Moves</c> section: how a tier move paces its catch-up and bounds its freeze.</summary>
+public sealed class MoveOptions
+{
+    public const string SectionName = "Moves";
+
+    /// <summary>Catch-up rounds before freezing anyway (a tenant writing faster than the copy never runs dry).</summary>
+    [Range(1, 100)]
+    public int MaxCatchUpRounds { get; set; } = 8;
+
+    /// <summary>Freeze once a catch-up round applies no more than this many changed rows: the final delta stays small.</summary>
+    [Range(0, 1_000_000)]
+    public int FreezeThreshold { get; set; } = 200;
+
+    /// <summary>How long the mover waits for in-flight writers before its freeze holds (writers hold the lock only for a transaction).</summary>
+    public TimeSpan FreezeWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long cleanup waits for transactions that entered the old placement before its fence.</summary>
+    public TimeSpan DrainWait { get; set; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,15 @@
+using TieredTenancy.Provisioner.Operations;
+
+namespace TieredTenancy.Provisioner.Moves;
+
+public static class MoveServices
+{
+    /// <summary>Tier moves (plan changes across isolation, rebalancing between dedicated servers).</summary>
+    public static IHostApplicationBuilder AddTierMoves(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MoveOptions>().BindConfiguration(MoveOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IOperationHandler, TierMove>();
+        builder.Services.AddScoped<TierMoves>();
+        return builder;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Faults;
+using TieredTenancy.Provisioner.Operations;
+using TieredTenancy.Provisioner.Storage;
+using TieredTenancy.Provisioner.Tenants;
+using TieredTenancy.Tenancy.Http;
+using TieredTenancy.Tenancy.Plans;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Provisioner.Moves;
+
+/// <summary>
+/// Starts tier moves: checks that the tenant may go where it is asked to, records the move as a
+/// durable operation with the tenant marked moving (one commit; the catalog refuses a second
+/// active operation on the tenant), and wakes the runner. The move itself is <see cref="TierMove"/>.
+/// </summary>
+public sealed class TierMoves(
+    CatalogDbContext catalog,
+    IEnumerable<ITierStorage> tiers,
+    FaultInjection faults,
+    AuditLog audit,
+    RegistryBroadcast broadcast,
+    OperationRunner runner,
+    IHttpContextAccessor http)
+{
+    public async Task<IResult> StartAsync(Tenant tenant, Plan plan, string? server, bool force, CancellationToken cancellationToken)
+    {
+        if (tenant.Status != TenantStatus.Active)
+        {
+            return Problems.Conflict($"Only an active tenant can be moved; the tenant is {tenant.Status.ToString().ToLowerInvariant()}.");
+        }
+        if (!force && await ProjectsOverLimitAsync(tenant, plan, cancellationToken) is { } overLimit)
+        {
+            return overLimit;
+        }
+
+        var parameters = new MoveParameters(tenant.Isolation, tenant.Plan, PlacementSnapshot.Of(tenant.Placement), plan.Isolation, plan.Name, server, force);
+        var operation = new Operation
+        {
+            Kind = OperationKind.Move,
+            TenantId = tenant.Id,
+            Phase = "pending",
+            Actor = Actor(),
+            Parameters = JsonSerializer.Serialize(parameters, OperationRun.Json),
+            FaultPlan = http.HttpContext is { } context ? faults.PlanOf(context.Request) : null,
+        };
+        catalog.Operations.Add(operation);
+        tenant.Status = TenantStatus.Moving;
+        tenant.UpdatedAt = DateTimeOffset.UtcNow;
+        audit.Record("tenant.move.start", tenant.Id,
+            $"operation={operation.Id} plan={tenant.Plan}->{plan.Name} isolation={tenant.Isolation}->{plan.Isolation}"
+            + (server is null ? "" : $" server={server}") + (force ? " force" : ""));
+        try
+        {
+            await catalog.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (TenantOperations.IsActiveOperationConflict(exception) || exception is DbUpdateConcurrencyException)
+        {
+            catalog.ChangeTracker.Clear();
+            return await new TenantOperations(catalog).ConflictAsync(tenant.Id, cancellationToken)
+                ?? Problems.Conflict("The tenant changed while the move was being started; look at it again and retry.");
+        }
+        await broadcast.TenantChangedAsync(tenant.Id);
+        runner.Wake();
+        return Results.Accepted(OperationResponse.Location(operation.Id), OperationResponse.From(operation));
+    }
+
+    /// <summary>A 409 when the tenant holds more projects than <paramref name="plan"/> allows.</summary>
+    private async Task<IResult?> ProjectsOverLimitAsync(Tenant tenant, Plan plan, CancellationToken cancellationToken)
+    {
+        var tier = tiers.Single(t => t.Kind == tenant.Isolation);
+        await using var connection = await tier.ConnectAsync(tenant.Placement, cancellationToken);
+        var projects = await new TenantData(connection, tenant.Placement.Schema, tenant.Id).CountAsync("projects", cancellationToken);
+        return projects <= plan.Limits.MaxProjects
+            ? null
+            : Problems.Conflict(
+                $"The {plan.Name} plan allows {plan.Limits.MaxProjects} projects (maxProjects) and the tenant has {projects}; " +
+                "remove projects first, or ask again with \"force\": true to move it anyway.");
+    }
+
+    private string Actor() => http.HttpContext?.User.FindFirst("sub")?.Value ?? "system";
+}

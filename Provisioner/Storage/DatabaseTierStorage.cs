@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TieredTenancy.Provisioner.Faults;
+using TieredTenancy.Tenancy.Plans;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Provisioner.Storage;
+
+/// <summary>
+/// Database tier: a clone of the pre-migrated template on a dedicated server, owned by the owner
+/// role, with a login role of its own that can connect to it and nothing else (its table rights
+/// come from the group role the template grants them to). The credentials are stored encrypted;
+/// the server's address is not stored (it comes from Aspire). CREATE DATABASE cannot run in a
+/// transaction, so a failure is undone step by step.
+/// </summary>
+public sealed class DatabaseTierStorage(
+    TenantServers servers,
+    TenantMigrations migrations,
+    DedicatedPlacementPolicy placementPolicy,
+    FaultInjection faults,
+    IDataProtectionProvider dataProtection,
+    IOptions<TenantStorageOptions> options) : ITierStorage
+{
+    private readonly TenantStorageOptions _options = options.Value;
+    private readonly IDataProtector _protector = dataProtection.CreateProtector(TenantConnectionProtection.Purpose);
+
+    public IsolationKind Kind => IsolationKind.Database;
+
+    public bool HasOwnTarget => true;
+
+    public async Task<Placement> PlaceAsync(Guid tenantId, string? server, CancellationToken cancellationToken) =>
+        new()
+        {
+            Server = server ?? await placementPolicy.ChooseServerAsync(cancellationToken),
+            Database = TenantNames.Database(tenantId),
+            Schema = "public",
+            Role = TenantNames.DatabaseRole(tenantId),
+        };
+
+    public async Task<string> CreateAsync(Guid tenantId, Placement placement, string? version, CancellationToken cancellationToken)
+    {
+        var database = Sql.Id(placement.Database);
+        var role = Sql.Id(placement.Role!);
+        var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+        // The template is brought to the latest migration at every start; a tenant kept at an older one is built step by step.
+        var fromTemplate = version is null || version == migrations.LatestVersion;
+
+        await using (var admin = await servers.DedicatedAdmin(placement.Server).OpenConnectionAsync(cancellationToken))
+        {
+            await Sql.ExecuteAsync(admin,
+                $"CREATE ROLE {role} LOGIN INHERIT NOCREATEDB NOCREATEROLE CONNECTION LIMIT 100 IN ROLE {Sql.Id(_options.TenantDatabaseRole)} PASSWORD {Sql.Literal(password)}",
+                cancellationToken);
+            faults.At("database-role-created");
+            // WAL_LOG (PostgreSQL 15's default) clones in tens of milliseconds; FILE_COPY can stall for seconds.
+            var template = fromTemplate ? _options.TemplateDatabase : "template0";
+            await Sql.ExecuteAsync(admin, $"CREATE DATABASE {database} TEMPLATE {Sql.Id(template)} OWNER {Sql.Id(_options.OwnerRole)}", cancellationToken);
+        }
+        if (!fromTemplate)
+        {
+            await using var fresh = await ConnectAsync(placement, cancellationToken);
+            await PrepareAsync(fresh, version, cancellationToken);
+        }
+        faults.At("database-created");
+        await using (var admin = await servers.DedicatedAdmin(placement.Server).OpenConnectionAsync(cancellationToken))
+        {
+            await Sql.ExecuteAsync(admin, $"REVOKE ALL ON DATABASE {database} FROM PUBLIC; GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {role}", cancellationToken);
+        }
+        faults.At("database-granted");
+
+        var fragment = new NpgsqlConnectionStringBuilder
+        {
+            Database = placement.Database,
+            Username = placement.Role,
+            Password = password,
+        };
+        placement.ProtectedConnectionString = _protector.Protect(fragment.ConnectionString);
+        return version ?? migrations.LatestVersion;
+    }
+
+    /// <summary>
+    /// Brings a tenant database (or the template every tenant database is cloned from) to
+    /// <paramref name="version"/> (latest when null), with the group role's table rights and the
+    /// placement fence; returns the version it is at.
+    /// </summary>
+    public async Task<string> PrepareAsync(NpgsqlConnection connection, string? version, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var reached = await migrations.ApplyAsync(connection, transaction, "public", _options.OwnerRole, version, cancellationToken);
+        // Table rights go to the group role once, here; every clone inherits them (and its default privileges).
+        var group = Sql.Id(_options.TenantDatabaseRole);
+        await Sql.ExecuteAsync(connection, $"""
+            REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+            GRANT USAGE ON SCHEMA public TO {group};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {group};
+            REVOKE ALL ON public."__EFMigrationsHistory" FROM {group};
+            ALTER DEFAULT PRIVILEGES FOR ROLE {Sql.Id(_options.OwnerRole)} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {group};
+            {PlacementFences.InstallSql(_options.OwnerRole)}
+            """, cancellationToken, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return reached;
+    }
+
+    public async Task RemoveAsync(Guid tenantId, Placement placement, CancellationToken cancellationToken)
+    {
+        await using var admin = await servers.DedicatedAdmin(placement.Server).OpenConnectionAsync(cancellationToken);
+        await Sql.ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {Sql.Id(placement.Database)} WITH (FORCE)", cancellationToken);
+        await Sql.ExecuteAsync(admin, $"DROP ROLE IF EXISTS {Sql.Id(placement.Role!)}", cancellationToken);
+    }
+
+    public async Task<NpgsqlConnection> ConnectAsync(Placement placement, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(Sql.ForDatabase(servers.DedicatedConnectionString(placement.Server), placement.Database));
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+}

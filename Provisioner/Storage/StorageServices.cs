@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.DataProtection;
+using TieredTenancy.Provisioner.Faults;
+using TieredTenancy.Tenancy.Data;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Provisioner.Storage;
+
+public static class StorageServices
+{
+    /// <summary>The registry, the tenant storage servers and tiers, Redis, and shared Data Protection keys.</summary>
+    public static IHostApplicationBuilder AddRegistryAndStorage(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDbContext<CatalogDbContext>("catalog", configureDbContextOptions: options => options.UseCatalogConventions());
+        builder.AddKeyedNpgsqlDataSource("tenants");
+        builder.AddRedisClient("cache");
+
+        // Hosted services start in registration order: the catalog (and its key table) must exist
+        // before Data Protection's own hosted service reads the key ring.
+        builder.Services.AddHostedService<StorageBootstrap>();
+        builder.Services.AddDataProtection()
+            .SetApplicationName(TenantConnectionProtection.ApplicationName)
+            .PersistKeysToDbContext<CatalogDbContext>();
+
+        builder.Services.AddOptions<TenantStorageOptions>().BindConfiguration(TenantStorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ProvisioningOptions>().BindConfiguration(ProvisioningOptions.SectionName);
+        builder.Services.AddSingleton<FaultInjection>();
+        builder.Services.AddSingleton<TenantServers>();
+        builder.Services.AddSingleton(TenantMigrations.Load());
+        builder.Services.AddSingleton(TenantTables.Load());
+        builder.Services.AddScoped<StorageVersions>();
+        builder.Services.AddScoped<DedicatedPlacementPolicy>();
+        builder.Services.AddScoped<RowTierStorage>();
+        builder.Services.AddScoped<SchemaTierStorage>();
+        builder.Services.AddScoped<DatabaseTierStorage>();
+        builder.Services.AddScoped<ITierStorage>(services => services.GetRequiredService<RowTierStorage>());
+        builder.Services.AddScoped<ITierStorage>(services => services.GetRequiredService<SchemaTierStorage>());
+        builder.Services.AddScoped<ITierStorage>(services => services.GetRequiredService<DatabaseTierStorage>());
+        return builder;
+    }
+
+    /// <summary>Test runs only: a request's fault plan applies to the work it does (see <see cref="FaultInjection"/>).</summary>
+    public static WebApplication UseFaultInjection(this WebApplication app)
+    {
+        var faults = app.Services.GetRequiredService<FaultInjection>();
+        if (faults.Enabled)
+        {
+            app.Use(async (context, next) =>
+            {
+                using (faults.Use(faults.PlanOf(context.Request)))
+                {
+                    await next(context);
+                }
+            });
+        }
+        return app;
+    }
+}

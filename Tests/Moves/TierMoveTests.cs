@@ -1,0 +1,304 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using TieredTenancy.Tests.Provisioning;
+using TieredTenancy.Tests.Stack;
+using TieredTenancy.Tests.TenantPlane;
+using Xunit.Abstractions;
+
+namespace TieredTenancy.Tests.Moves;
+
+/// <summary>
+/// Plan changes across isolation tiers move the tenant's data online: in every direction, with
+/// writers and readers on both Api replicas throughout, no request fails and no acknowledged write
+/// is lost; the old placement is fenced in PostgreSQL and then removed.
+/// </summary>
+[Collection(MovesCollection.Name)]
+public sealed class TierMoveTests(MovesFixture stack, ITestOutputHelper output)
+{
+    private DistributedApplication App => stack.App;
+
+    [Theory]
+    [InlineData("pro", "business")]
+    [InlineData("pro", "enterprise")]
+    [InlineData("business", "pro")]
+    [InlineData("business", "enterprise")]
+    [InlineData("enterprise", "pro")]
+    [InlineData("enterprise", "business")]
+    public async Task A_move_keeps_every_acknowledged_write_fails_no_request_and_leaves_nothing_at_the_old_placement(string from, string to)
+    {
+        using var admin = await App.AdminClientAsync();
+        var redis = await OperationWatch.RedisAsync(App);
+        var (tenant, project, replicas) = await SeededTenantAsync(from);
+        var before = TestPlacement.From(await GetTenantAsync(admin, tenant.Id));
+
+        await using var workload = TenantWorkload.Start(replicas, project);
+        await Task.Delay(500);
+        var location = await StartMoveAsync(admin, tenant.Id, to, "pause:verified");
+        var operationId = OperationWatch.IdOf(location);
+
+        // Frozen and verified, just before the flip: the test's own comparison of every row, both sides.
+        await OperationWatch.WaitUntilPausedAsync(redis, operationId, "verified");
+        var moving = await GetTenantAsync(admin, tenant.Id);
+        Assert.Equal("moving", moving.GetProperty("status").GetString());
+        Assert.Equal(operationId.ToString(), moving.GetProperty("operation").GetProperty("id").GetString());
+        var reported = await admin.GetFromJsonAsync<JsonElement>(location);
+        var target = TestPlacement.Parse(reported.GetProperty("report").GetProperty("to").GetString()!);
+        var sourceRows = await before.RowsAsync(App, tenant.Id);
+        var targetRows = await target.RowsAsync(App, tenant.Id);
+        foreach (var (table, rows) in sourceRows)
+        {
+            Assert.True(rows.SequenceEqual(targetRows[table]), $"{table}: source has {rows.Count} rows, target {targetRows[table].Count}, and they differ");
+        }
+        Assert.True(sourceRows["tasks"].Count > 30 && sourceRows["comments"].Count > 0, "the tenant should hold its seeded tasks, comments and the writers' tasks");
+        await OperationWatch.ReleaseAsync(redis, operationId, "verified");
+
+        var operation = await OperationWatch.WaitForEndAsync(admin, location);
+        Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
+        await Task.Delay(1000);
+        await workload.StopAsync();
+
+        Assert.True(workload.Failures.Count == 0, $"{workload.Failures.Count} requests failed: {string.Join(" | ", workload.Failures.Take(5))}");
+        Assert.True(workload.Writes > 20 && workload.Reads > 20, $"the workload ran too little: {workload.Writes} writes, {workload.Reads} reads");
+        foreach (var replica in replicas)
+        {
+            await workload.AssertEveryAcknowledgedWriteIsPresentAsync(replica, project);
+        }
+
+        var after = await GetTenantAsync(admin, tenant.Id);
+        Assert.Equal(to, after.GetProperty("plan").GetString());
+        Assert.Equal(TestTenants.IsolationOf(to), after.GetProperty("isolation").GetString());
+        Assert.Equal("active", after.GetProperty("status").GetString());
+        Assert.False(after.TryGetProperty("operation", out _));
+        var placement = TestPlacement.From(after);
+        Assert.Equal(before.Epoch + 1, placement.Epoch);
+        Assert.Equal(target, placement);
+        await before.AssertGoneAsync(App, tenant.Id);
+
+        var report = operation.GetProperty("report");
+        foreach (var table in report.GetProperty("tables").EnumerateObject())
+        {
+            Assert.Equal(table.Value.GetProperty("sourceRows").GetInt64(), table.Value.GetProperty("targetRows").GetInt64());
+        }
+        Assert.Contains(operation.GetProperty("phases").EnumerateArray(), phase => phase.GetProperty("name").GetString() == "frozen");
+        await using (var catalog = await App.OpenAsync("catalog"))
+        {
+            Assert.Equal(1L, await catalog.ScalarAsync<long>("SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'tenant.move'", tenant.Id));
+        }
+        output.WriteLine($"{from}→{to}: {workload.Writes} writes, {workload.Reads} reads, longest write {workload.LongestWrite.TotalMilliseconds:0} ms, " +
+            $"freeze {report.GetProperty("freezeMilliseconds")} ms (including the test's pause)");
+        DisposeAll(tenant, replicas);
+    }
+
+    [Fact]
+    public async Task A_replica_that_missed_the_broadcast_is_refused_by_the_old_placement_and_serves_the_new_one()
+    {
+        using var admin = await App.AdminClientAsync();
+        var (tenant, project, replicas) = await SeededTenantAsync("pro");
+        // Both replicas cache the entry (epoch 1, the shared tables) before the move.
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await replica.GetAsync($"/projects/{project}/tasks")).StatusCode);
+        }
+        var location = await StartMoveAsync(admin, tenant.Id, "business", "skip:broadcast");
+        Assert.Equal("succeeded", (await OperationWatch.WaitForEndAsync(admin, location)).GetProperty("status").GetString());
+
+        // No replica heard of the move; each is refused by the shared tables' fence, refreshes and works on the schema.
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var (writer, reader) in new[] { (replicas[0], replicas[1]), (replicas[1], replicas[0]) })
+            {
+                var created = await writer.CreateTaskAsync(project, $"after the move {round}");
+                var renamed = $"renamed after the move {round}";
+                using (var update = await writer.PutAsJsonAsync($"/tasks/{created}", new { title = renamed }))
+                {
+                    Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+                }
+                var read = await reader.GetFromJsonAsync<JsonElement>($"/tasks/{created}");
+                Assert.Equal(renamed, read.GetProperty("title").GetString());
+            }
+        }
+        await using (var shared = await App.OpenAsync("tenants"))
+        {
+            // Nothing landed at the old placement, and its fence still refuses the old epoch.
+            Assert.Equal(0L, await shared.ScalarAsync<long>("SELECT count(*) FROM public.tasks WHERE tenant_id = $1", tenant.Id));
+            Assert.Equal(1L, await shared.ScalarAsync<long>("SELECT refused_through_epoch FROM public.tt_placement_fences WHERE tenant_id = $1", tenant.Id));
+            Assert.Equal(15L + 5 + 6, await shared.ScalarAsync<long>($"SELECT count(*) FROM \"t_{tenant.Id:N}\".tasks WHERE tenant_id = $1", tenant.Id));
+        }
+        DisposeAll(tenant, replicas);
+    }
+
+    [Fact]
+    public async Task A_database_tenant_moves_to_another_dedicated_server_through_the_same_machinery()
+    {
+        using var admin = await App.AdminClientAsync();
+        var (tenant, project, replicas) = await SeededTenantAsync("enterprise");
+        var before = TestPlacement.From(await GetTenantAsync(admin, tenant.Id));
+        var other = before.Server == "postgres-dedicated" ? "postgres-dedicated-2" : "postgres-dedicated";
+
+        await using var workload = TenantWorkload.Start(replicas, project);
+        await Task.Delay(500);
+        using var response = await admin.PostAsJsonAsync($"/admin/tenants/{tenant.Id}/move", new { server = other });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var operation = await OperationWatch.WaitForEndAsync(admin, response.Headers.Location!.ToString());
+        Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
+        await Task.Delay(500);
+        await workload.StopAsync();
+
+        Assert.True(workload.Failures.Count == 0, string.Join(" | ", workload.Failures.Take(5)));
+        await workload.AssertEveryAcknowledgedWriteIsPresentAsync(replicas[0], project);
+        var after = await GetTenantAsync(admin, tenant.Id);
+        Assert.Equal(other, TestPlacement.From(after).Server);
+        Assert.Equal("enterprise", after.GetProperty("plan").GetString());
+        await before.AssertGoneAsync(App, tenant.Id);
+
+        using (var invalid = await admin.PostAsJsonAsync($"/admin/tenants/{tenant.Id}/move", new { server = "elsewhere" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        }
+        using (var same = await admin.PostAsJsonAsync($"/admin/tenants/{tenant.Id}/move", new { server = other }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, same.StatusCode);
+        }
+        DisposeAll(tenant, replicas);
+    }
+
+    [Fact]
+    public async Task A_target_changed_behind_the_movers_back_fails_verification_and_rolls_back()
+    {
+        using var admin = await App.AdminClientAsync();
+        var redis = await OperationWatch.RedisAsync(App);
+        var (tenant, project, replicas) = await SeededTenantAsync("pro");
+        var location = await StartMoveAsync(admin, tenant.Id, "business", "pause:copied");
+        var operationId = OperationWatch.IdOf(location);
+        await OperationWatch.WaitUntilPausedAsync(redis, operationId, "copied");
+
+        await using (var shared = await App.OpenAsync("tenants"))
+        {
+            Assert.Equal(1, await shared.ExecuteAsync(
+                $"UPDATE \"t_{tenant.Id:N}\".tasks SET title = 'tampered' WHERE tenant_id = $1 AND id = (SELECT id FROM \"t_{tenant.Id:N}\".tasks ORDER BY id LIMIT 1)", tenant.Id));
+        }
+        await OperationWatch.ReleaseAsync(redis, operationId, "copied");
+
+        var operation = await OperationWatch.WaitForEndAsync(admin, location);
+        Assert.Equal("rolledBack", operation.GetProperty("status").GetString());
+        Assert.Contains("does not match", operation.GetProperty("error").GetString());
+        var after = await GetTenantAsync(admin, tenant.Id);
+        Assert.Equal(("pro", "row", "active", 1L),
+            (after.GetProperty("plan").GetString(), after.GetProperty("isolation").GetString(), after.GetProperty("status").GetString(), TestPlacement.From(after).Epoch));
+        await new TestPlacement("postgres", "tenants", $"t_{tenant.Id:N}", 2).AssertGoneAsync(App, tenant.Id);
+        var tasks = await replicas[0].GetFromJsonAsync<JsonElement>($"/projects/{project}/tasks?pageSize=200");
+        Assert.DoesNotContain(tasks.GetProperty("items").EnumerateArray(), task => task.GetProperty("title").GetString() == "tampered");
+        await using (var catalog = await App.OpenAsync("catalog"))
+        {
+            Assert.Equal(1L, await catalog.ScalarAsync<long>("SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'tenant.move.rolled-back'", tenant.Id));
+        }
+        DisposeAll(tenant, replicas);
+    }
+
+    [Fact]
+    public async Task A_downgrade_over_the_new_plans_limits_answers_409_naming_them_unless_forced()
+    {
+        using var admin = await App.AdminClientAsync();
+        using var tenant = await TestTenants.CreateAsync(App, "business");
+        for (var i = 0; i < 4; i++)
+        {
+            await tenant.CreateProjectAsync($"project {i}");
+        }
+        using (var refused = await admin.PutAsJsonAsync($"/admin/tenants/{tenant.Id}/plan", new { plan = "free" }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            var detail = (await refused.JsonAsync()).GetProperty("detail").GetString()!;
+            Assert.Contains("allows 3 projects", detail);
+            Assert.Contains("has 4", detail);
+        }
+        Assert.Equal("business", (await GetTenantAsync(admin, tenant.Id)).GetProperty("plan").GetString());
+
+        using var forced = await admin.PutAsJsonAsync($"/admin/tenants/{tenant.Id}/plan", new { plan = "free", force = true });
+        Assert.Equal(HttpStatusCode.Accepted, forced.StatusCode);
+        Assert.Equal("succeeded", (await OperationWatch.WaitForEndAsync(admin, forced.Headers.Location!.ToString())).GetProperty("status").GetString());
+        var projects = await tenant.Api.GetFromJsonAsync<JsonElement>("/projects");
+        Assert.Equal(4, projects.GetProperty("total").GetInt32());
+        Assert.Equal("free", (await tenant.Api.GetFromJsonAsync<JsonElement>("/tenant")).GetProperty("plan").GetString());
+    }
+
+    [Fact]
+    public async Task A_moving_tenant_refuses_another_operation_with_409_naming_the_running_one()
+    {
+        using var admin = await App.AdminClientAsync();
+        var redis = await OperationWatch.RedisAsync(App);
+        using var tenant = await TestTenants.CreateAsync(App, "business");
+        var location = await StartMoveAsync(admin, tenant.Id, "enterprise", "pause:caught-up");
+        var operationId = OperationWatch.IdOf(location);
+        await OperationWatch.WaitUntilPausedAsync(redis, operationId, "caught-up");
+
+        foreach (var conflicting in new Func<Task<HttpResponseMessage>>[]
+        {
+            () => admin.PutAsJsonAsync($"/admin/tenants/{tenant.Id}/plan", new { plan = "pro" }),
+            () => admin.PutAsJsonAsync($"/admin/tenants/{tenant.Id}/plan", new { plan = "enterprise" }),
+            () => admin.PostAsync($"/admin/tenants/{tenant.Id}/suspend", null),
+        })
+        {
+            using var response = await conflicting();
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+            Assert.Contains(operationId.ToString(), (await response.JsonAsync()).GetProperty("detail").GetString());
+        }
+        // Reads and writes go on while it moves.
+        var project = (await tenant.CreateProjectAsync("while moving")).GetProperty("id").GetString()!;
+        await OperationWatch.ReleaseAsync(redis, operationId, "caught-up");
+        Assert.Equal("succeeded", (await OperationWatch.WaitForEndAsync(admin, location)).GetProperty("status").GetString());
+        Assert.Equal("while moving", (await tenant.Api.GetFromJsonAsync<JsonElement>($"/projects/{project}")).GetProperty("name").GetString());
+
+        using var resumeSucceeded = await admin.PostAsync($"{location}/resume", null);
+        Assert.Equal(HttpStatusCode.Conflict, resumeSucceeded.StatusCode);
+    }
+
+    /// <summary>A tenant with two projects (15 and 5 tasks, comments on some), and a client per Api replica.</summary>
+    private async Task<(TestTenant Tenant, string Project, IReadOnlyList<HttpClient> Replicas)> SeededTenantAsync(string plan)
+    {
+        var tenant = await TestTenants.CreateAsync(App, plan);
+        var project = (await tenant.CreateProjectAsync("moving project")).GetProperty("id").GetString()!;
+        var other = (await tenant.CreateProjectAsync("quiet project")).GetProperty("id").GetString()!;
+        for (var i = 0; i < 15; i++)
+        {
+            var task = (await tenant.CreateTaskAsync(project, $"seeded task {i} with words to search")).GetProperty("id").GetString()!;
+            if (i % 3 == 0)
+            {
+                await tenant.CreateCommentAsync(task, $"comment on {i}");
+            }
+        }
+        for (var i = 0; i < 5; i++)
+        {
+            await tenant.CreateTaskAsync(other, $"other task {i}");
+        }
+        var replicas = (await Replicas.BaseAddressesAsync(App, "api", expected: 2)).Select(address => TestTenants.Authorized(address, tenant.Token)).ToList();
+        return (tenant, project, replicas);
+    }
+
+    private static async Task<string> StartMoveAsync(HttpClient admin, Guid tenantId, string plan, string? faultPlan = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/admin/tenants/{tenantId}/plan") { Content = JsonContent.Create(new { plan }) };
+        if (faultPlan is not null)
+        {
+            request.Headers.Add("X-Fault-Injection", faultPlan);
+        }
+        using var response = await admin.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"plan change answered {(int)response.StatusCode}: {body}");
+        Assert.Equal("move", JsonDocument.Parse(body).RootElement.GetProperty("kind").GetString());
+        return response.Headers.Location!.ToString();
+    }
+
+    private static async Task<JsonElement> GetTenantAsync(HttpClient admin, Guid tenantId) =>
+        await admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenantId}");
+
+    private static void DisposeAll(TestTenant tenant, IEnumerable<HttpClient> clients)
+    {
+        tenant.Dispose();
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+    }
+}
