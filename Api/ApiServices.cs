@@ -10,8 +10,10 @@ using TieredTenancy.Api.Isolation;
 using TieredTenancy.Api.Telemetry;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Data;
+using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Api;
 
@@ -36,29 +38,30 @@ public static class ApiServices
         return builder;
     }
 
-    /// <summary>One isolation strategy per kind, and the per-request tenant context and data context.</summary>
+    /// <summary>One isolation strategy per kind, and the per-request data context they open.</summary>
     public static IHostApplicationBuilder AddTenantIsolation(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(IsolationOptions.SectionName).Get<IsolationOptions>() ?? new();
-        builder.Services.Configure<IsolationOptions>(builder.Configuration.GetSection(IsolationOptions.SectionName));
-        builder.AddKeyedNpgsqlDataSource(options.SharedDatabase, configureDataSourceBuilder: dataSource =>
+        builder.Services.AddValidatedOptions<TenantStorageOptions>(TenantStorageOptions.SectionName);
+        // The shared pool is registered before the container exists, so it binds the section itself;
+        // the validation above runs at start, before the pool is first used.
+        var storage = builder.Configuration.GetSection(TenantStorageOptions.SectionName).Get<TenantStorageOptions>() ?? new();
+        builder.AddKeyedNpgsqlDataSource(storage.SharedDatabase, configureDataSourceBuilder: dataSource =>
         {
             // The Api connects as its own role, which owns nothing and cannot bypass row-level security.
-            dataSource.ConnectionStringBuilder.Username = options.AppRole;
-            dataSource.ConnectionStringBuilder.Password = options.AppPassword;
-            dataSource.ConnectionStringBuilder.MaxPoolSize = options.SharedMaxPoolSize;
-            dataSource.ConnectionStringBuilder.ConnectionLifetime = options.SharedConnectionLifetimeSeconds;
+            dataSource.ConnectionStringBuilder.Username = storage.AppRole;
+            dataSource.ConnectionStringBuilder.Password = storage.AppPassword;
+            dataSource.ConnectionStringBuilder.MaxPoolSize = storage.SharedMaxPoolSize;
+            dataSource.ConnectionStringBuilder.ConnectionLifetime = storage.SharedConnectionLifetimeSeconds;
             // The binding prefix and the tenant queries repeat verbatim: prepared once per connection, not parsed per request.
-            dataSource.ConnectionStringBuilder.MaxAutoPrepare = IsolationOptions.MaxAutoPrepare;
+            dataSource.ConnectionStringBuilder.MaxAutoPrepare = TenantStorageOptions.MaxAutoPrepare;
         });
 
         builder.Services.AddSingleton<DedicatedDataSources>();
         builder.Services.AddSingleton<IIsolationStrategy, RowIsolation>();
         builder.Services.AddSingleton<IIsolationStrategy, SchemaIsolation>();
         builder.Services.AddSingleton<IIsolationStrategy, DatabaseIsolation>();
-        builder.Services.AddSingleton<TenantStorage>();
         builder.Services.AddScoped<TenantContext>();
-        builder.Services.AddScoped(services => services.GetRequiredService<TenantStorage>().Open(services.GetRequiredService<TenantContext>().Tenant));
+        builder.Services.AddTenantDataContext();
         builder.Services.AddScoped<TenantAudit>();
         builder.Services.AddSingleton<TenantRequestMetrics>();
         return builder;

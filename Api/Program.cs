@@ -19,6 +19,7 @@ builder.AddTenantRegistry();
 builder.AddTenantIsolation();
 builder.AddPlanFeatures();
 builder.AddHttpContract();
+builder.AddPlainBaseline();
 
 var app = builder.Build();
 
