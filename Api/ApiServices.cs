@@ -9,6 +9,7 @@ using TieredTenancy.Api.Features;
 using TieredTenancy.Api.Isolation;
 using TieredTenancy.Api.Telemetry;
 using TieredTenancy.Api.Tenants;
+using TieredTenancy.Api.Tenants.Naming;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Http;
@@ -38,6 +39,19 @@ public static class ApiServices
         return builder;
     }
 
+    /// <summary>The tenant a request acts on: the ways a request names it, and the middleware that decides.</summary>
+    public static IHostApplicationBuilder AddTenantResolution(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<TenantDomainOptions>(TenantDomainOptions.SectionName);
+        builder.Services.AddSingleton<TokenTenantNaming>();
+        builder.Services.AddSingleton<HeaderTenantNaming>();
+        builder.Services.AddSingleton<SubdomainTenantNaming>();
+        builder.Services.AddScoped<TenantContext>();
+        builder.Services.AddScoped<TenantAudit>();
+        builder.Services.AddSingleton<TenantRequestMetrics>();
+        return builder;
+    }
+
     /// <summary>One isolation strategy per kind, and the per-request data context they open.</summary>
     public static IHostApplicationBuilder AddTenantIsolation(this IHostApplicationBuilder builder)
     {
@@ -60,10 +74,7 @@ public static class ApiServices
         builder.Services.AddSingleton<IIsolationStrategy, RowIsolation>();
         builder.Services.AddSingleton<IIsolationStrategy, SchemaIsolation>();
         builder.Services.AddSingleton<IIsolationStrategy, DatabaseIsolation>();
-        builder.Services.AddScoped<TenantContext>();
         builder.Services.AddTenantDataContext();
-        builder.Services.AddScoped<TenantAudit>();
-        builder.Services.AddSingleton<TenantRequestMetrics>();
         return builder;
     }
 

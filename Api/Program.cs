@@ -16,6 +16,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddTokenValidation();
 builder.AddTenantRegistry();
+builder.AddTenantResolution();
 builder.AddTenantIsolation();
 builder.AddPlanFeatures();
 builder.AddHttpContract();
@@ -35,7 +36,7 @@ app.MapBaselineEndpoints();
 
 app.MapGroup("")
     .RequireAuthorization()
-    .WithMetadata(new TenantPlaneEndpoint())
+    .RequireTenant()
     .MapTenantInfoEndpoints()
     .MapProjectEndpoints()
     .MapTaskEndpoints()
