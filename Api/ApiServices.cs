@@ -86,7 +86,7 @@ public static class ApiServices
         return builder;
     }
 
-    /// <summary>JSON, problem details, OpenAPI.</summary>
+    /// <summary>JSON, problem details, the OpenAPI document.</summary>
     public static IHostApplicationBuilder AddHttpContract(this IHostApplicationBuilder builder)
     {
         builder.Services.ConfigureHttpJsonOptions(json =>
@@ -94,7 +94,19 @@ public static class ApiServices
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         });
         builder.Services.AddProblemDetailsDefaults();
-        builder.Services.AddOpenApi();
+        builder.AddOpenApiDocument("TieredTenancy tenant API",
+            "Each tenant's projects, tasks and comments, served through the isolation its plan selects. Every request carries an access token "
+            + "from the Provisioner; the token names the tenant.",
+            new Dictionary<string, string>
+            {
+                ["Tenant"] = "The caller's tenant.",
+                ["Projects"] = "Projects of the tenant.",
+                ["Tasks"] = "Tasks in projects.",
+                ["Comments"] = "Comments on tasks.",
+                ["Search"] = "Full-text search over tasks (plans with the search feature).",
+                ["Audit"] = "The tenant's own audit trail (plans with the audit-events feature).",
+            },
+            options => options.DescribeTenantHeader());
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(TenantRequestMetrics.MeterName));
         return builder;
     }

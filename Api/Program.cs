@@ -1,4 +1,3 @@
-using Scalar.AspNetCore;
 using TieredTenancy.Api;
 using TieredTenancy.Api.Audit;
 using TieredTenancy.Api.Baseline;
@@ -30,8 +29,7 @@ app.UseAuthorization();
 app.UseMiddleware<TenantResolution>();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi();
-app.MapScalarApiReference();
+app.MapOpenApiDocument();
 app.MapBaselineEndpoints();
 
 app.MapGroup("")

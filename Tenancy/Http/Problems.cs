@@ -1,5 +1,8 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
 
 namespace TieredTenancy.Tenancy.Http;
 
@@ -34,4 +37,18 @@ public static class Problems
 
     public static ProblemHttpResult Unavailable(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable.");
+
+    /// <summary>For OpenAPI: an endpoint answers <paramref name="statusCode"/> with problem details.</summary>
+    public static IProducesResponseTypeMetadata ResponseMetadata(int statusCode) =>
+        new ProducesResponseTypeMetadata(statusCode, typeof(ProblemDetails), ["application/problem+json"]);
+
+    /// <summary>For OpenAPI, where <c>ProducesProblem</c> does not reach (groups, conventions): the endpoints answer these statuses with problem details.</summary>
+    public static TBuilder ProducesProblems<TBuilder>(this TBuilder builder, params int[] statusCodes) where TBuilder : IEndpointConventionBuilder
+    {
+        foreach (var statusCode in statusCodes)
+        {
+            builder.WithMetadata(ResponseMetadata(statusCode));
+        }
+        return builder;
+    }
 }
