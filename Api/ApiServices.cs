@@ -9,9 +9,12 @@ using TieredTenancy.Api.Features;
 using TieredTenancy.Api.Isolation;
 using TieredTenancy.Api.Telemetry;
 using TieredTenancy.Api.Tenants;
+using TieredTenancy.Api.Tenants.Naming;
 using TieredTenancy.Tenancy.Data;
+using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Api;
 
@@ -36,34 +39,42 @@ public static class ApiServices
         return builder;
     }
 
-    /// <summary>One isolation strategy per kind, and the per-request tenant context and data context.</summary>
+    /// <summary>The tenant a request acts on: the ways a request names it, and the middleware that decides.</summary>
+    public static IHostApplicationBuilder AddTenantResolution(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<TenantDomainOptions>(TenantDomainOptions.SectionName);
+        builder.Services.AddSingleton<TokenTenantNaming>();
+        builder.Services.AddSingleton<HeaderTenantNaming>();
+        builder.Services.AddSingleton<SubdomainTenantNaming>();
+        builder.Services.AddScoped<TenantContext>();
+        builder.Services.AddScoped<TenantAudit>();
+        builder.Services.AddSingleton<TenantRequestMetrics>();
+        return builder;
+    }
+
+    /// <summary>One isolation strategy per kind, and the per-request data context they open.</summary>
     public static IHostApplicationBuilder AddTenantIsolation(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(IsolationOptions.SectionName).Get<IsolationOptions>() ?? new();
-        builder.Services.Configure<IsolationOptions>(builder.Configuration.GetSection(IsolationOptions.SectionName));
-        builder.AddKeyedNpgsqlDataSource(options.SharedDatabase, configureDataSourceBuilder: dataSource =>
+        builder.Services.AddValidatedOptions<TenantStorageOptions>(TenantStorageOptions.SectionName);
+        // The shared pool is registered before the container exists, so it binds the section itself;
+        // the validation above runs at start, before the pool is first used.
+        var storage = builder.Configuration.GetSection(TenantStorageOptions.SectionName).Get<TenantStorageOptions>() ?? new();
+        builder.AddKeyedNpgsqlDataSource(storage.SharedDatabase, configureDataSourceBuilder: dataSource =>
         {
             // The Api connects as its own role, which owns nothing and cannot bypass row-level security.
-            dataSource.ConnectionStringBuilder.Username = options.AppRole;
-            dataSource.ConnectionStringBuilder.Password = options.AppPassword;
-            dataSource.ConnectionStringBuilder.MaxPoolSize = options.SharedMaxPoolSize;
-            dataSource.ConnectionStringBuilder.ConnectionLifetime = options.SharedConnectionLifetimeSeconds;
+            dataSource.ConnectionStringBuilder.Username = storage.AppRole;
+            dataSource.ConnectionStringBuilder.Password = storage.AppPassword;
+            dataSource.ConnectionStringBuilder.MaxPoolSize = storage.SharedMaxPoolSize;
+            dataSource.ConnectionStringBuilder.ConnectionLifetime = storage.SharedConnectionLifetimeSeconds;
             // The binding prefix and the tenant queries repeat verbatim: prepared once per connection, not parsed per request.
-            dataSource.ConnectionStringBuilder.MaxAutoPrepare = IsolationOptions.MaxAutoPrepare;
+            dataSource.ConnectionStringBuilder.MaxAutoPrepare = TenantStorageOptions.MaxAutoPrepare;
         });
 
         builder.Services.AddSingleton<DedicatedDataSources>();
         builder.Services.AddSingleton<IIsolationStrategy, RowIsolation>();
         builder.Services.AddSingleton<IIsolationStrategy, SchemaIsolation>();
         builder.Services.AddSingleton<IIsolationStrategy, DatabaseIsolation>();
-        builder.Services.AddSingleton<TenantStorage>();
-        builder.Services.AddScoped<TenantContext>();
-        builder.Services.AddScoped(services => services.GetRequiredService<TenantStorage>().Open(
-            services.GetRequiredService<TenantContext>().Tenant,
-            writes: services.GetRequiredService<IHttpContextAccessor>().HttpContext?.Request.Method is not { } method
-                || !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method))));
-        builder.Services.AddScoped<TenantAudit>();
-        builder.Services.AddSingleton<TenantRequestMetrics>();
+        builder.Services.AddTenantDataContext();
         return builder;
     }
 
@@ -75,7 +86,7 @@ public static class ApiServices
         return builder;
     }
 
-    /// <summary>JSON, problem details, OpenAPI.</summary>
+    /// <summary>JSON, problem details, the OpenAPI document.</summary>
     public static IHostApplicationBuilder AddHttpContract(this IHostApplicationBuilder builder)
     {
         builder.Services.ConfigureHttpJsonOptions(json =>
@@ -83,7 +94,19 @@ public static class ApiServices
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         });
         builder.Services.AddProblemDetailsDefaults();
-        builder.Services.AddOpenApi();
+        builder.AddOpenApiDocument("TieredTenancy tenant API",
+            "Each tenant's projects, tasks and comments, served through the isolation its plan selects. Every request carries an access token "
+            + "from the Provisioner; the token names the tenant.",
+            new Dictionary<string, string>
+            {
+                ["Tenant"] = "The caller's tenant.",
+                ["Projects"] = "Projects of the tenant.",
+                ["Tasks"] = "Tasks in projects.",
+                ["Comments"] = "Comments on tasks.",
+                ["Search"] = "Full-text search over tasks (plans with the search feature).",
+                ["Audit"] = "The tenant's own audit trail (plans with the audit-events feature).",
+            },
+            options => options.DescribeTenantHeader());
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(TenantRequestMetrics.MeterName));
         return builder;
     }

@@ -1,4 +1,3 @@
-using Scalar.AspNetCore;
 using TieredTenancy.Api;
 using TieredTenancy.Api.Audit;
 using TieredTenancy.Api.Baseline;
@@ -17,9 +16,11 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddTokenValidation();
 builder.AddTenantRegistry();
+builder.AddTenantResolution();
 builder.AddTenantIsolation();
 builder.AddPlanFeatures();
 builder.AddHttpContract();
+builder.AddPlainBaseline();
 
 var app = builder.Build();
 
@@ -30,13 +31,12 @@ app.UseMiddleware<TenantResolution>();
 app.UseMiddleware<PlacementRetry>();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi();
-app.MapScalarApiReference();
+app.MapOpenApiDocument();
 app.MapBaselineEndpoints();
 
 app.MapGroup("")
     .RequireAuthorization()
-    .WithMetadata(new TenantPlaneEndpoint())
+    .RequireTenant()
     .MapTenantInfoEndpoints()
     .MapProjectEndpoints()
     .MapTaskEndpoints()

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Api.Features;
 using TieredTenancy.Tenancy.Data;
@@ -10,20 +11,22 @@ public static class AuditEndpoints
 {
     public static RouteGroupBuilder MapAuditEndpoints(this RouteGroupBuilder tenantPlane)
     {
-        tenantPlane.MapGet("/audit-events", ListAsync).RequireFeature(PlanFeatures.AuditEvents).WithTags("Audit");
+        tenantPlane.MapGet("/audit-events", ListAsync).RequireFeature(PlanFeatures.AuditEvents).WithTags("Audit")
+            .WithName("ListAuditEvents").WithSummary("The tenant's audit trail, newest first");
         return tenantPlane;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, TenantDataContext data, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PagedList<AuditEventResponse>>, ValidationProblem>> ListAsync([AsParameters] PageQuery query,
+        TenantDataContext data, CancellationToken cancellationToken)
     {
-        if (!PageRequest.TryParse(request, out var page, out var problem))
+        if (!query.TryRead(out var page, out var problem))
         {
-            return problem!;
+            return problem;
         }
         var total = await data.AuditEntries.CountAsync(cancellationToken);
         var items = await data.AuditEntries.AsNoTracking().OrderByDescending(e => e.At).Skip(page.Skip).Take(page.PageSize)
             .Select(e => new AuditEventResponse(e.Id, e.At, e.Actor, e.Action, e.Target)).ToListAsync(cancellationToken);
-        return Results.Ok(new PagedList<AuditEventResponse>(items, page.Page, page.PageSize, total));
+        return TypedResults.Ok(new PagedList<AuditEventResponse>(items, page.Page, page.PageSize, total));
     }
 }
 

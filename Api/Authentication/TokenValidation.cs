@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using TieredTenancy.Tenancy.Hosting;
+using TieredTenancy.Tenancy.Identity;
 
 namespace TieredTenancy.Api.Authentication;
 
@@ -13,32 +16,26 @@ public static class TokenValidation
 {
     public static IHostApplicationBuilder AddTokenValidation(this IHostApplicationBuilder builder)
     {
-        var section = builder.Configuration.GetSection("Tokens");
-        var issuer = section["Issuer"] ?? "http://provisioner/";
-        var metadata = section["MetadataAddress"] ?? "http://provisioner/.well-known/openid-configuration";
-
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-            .AddJwtBearer(options =>
+        builder.Services.AddValidatedOptions<AccessTokenOptions>(AccessTokenOptions.SectionName);
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // Bounded: at most this many distinct tokens are remembered at once.
+        var validated = new ValidatedTokenCache(new MemoryCache(new MemoryCacheOptions { SizeLimit = 10_000 }));
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<AccessTokenOptions>, IHttpClientFactory>((options, tokens, clients) =>
             {
-                options.MetadataAddress = metadata;
+                options.MetadataAddress = tokens.Value.MetadataAddress;
                 // Inside the deployment the Provisioner is reached over plain HTTP through service discovery.
                 options.RequireHttpsMetadata = false;
                 options.MapInboundClaims = false;
                 options.TokenValidationParameters = new TokenValidationParameters
                 {
-                    ValidIssuer = issuer,
-                    ValidAudience = section["Audience"] ?? "tieredtenancy",
+                    ValidIssuer = tokens.Value.Issuer,
+                    ValidAudience = tokens.Value.Audience,
                     ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
                     ClockSkew = TimeSpan.FromSeconds(30),
-                    NameClaimType = "sub",
-                    RoleClaimType = "role",
+                    NameClaimType = TenancyClaims.Subject,
+                    RoleClaimType = TenancyClaims.Role,
                 };
-            });
-        // Bounded: at most this many distinct tokens are remembered at once.
-        var validated = new ValidatedTokenCache(new MemoryCache(new MemoryCacheOptions { SizeLimit = 10_000 }));
-        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IHttpClientFactory>((options, clients) =>
-            {
                 options.Backchannel = clients.CreateClient("provisioner-keys");
                 options.TokenHandlers.Clear();
                 options.TokenHandlers.Add(validated);

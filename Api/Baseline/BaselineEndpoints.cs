@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using TieredTenancy.Api.Isolation;
 using TieredTenancy.Api.Tasks;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Data;
+using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Plans;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Api.Baseline;
 
@@ -17,9 +20,15 @@ namespace TieredTenancy.Api.Baseline;
 /// </summary>
 public static class BaselineEndpoints
 {
+    public static IHostApplicationBuilder AddPlainBaseline(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<BaselineOptions>(BaselineOptions.SectionName);
+        return builder;
+    }
+
     public static WebApplication MapBaselineEndpoints(this WebApplication app)
     {
-        if (!app.Configuration.GetValue<bool>("Bench:PlainEndpoints"))
+        if (!app.Services.GetRequiredService<IOptions<BaselineOptions>>().Value.PlainEndpoints)
         {
             return app;
         }
@@ -42,9 +51,6 @@ public static class BaselineEndpoints
 
     private sealed class PlainConnections(string sharedAdmin, DedicatedDataSources dedicated)
     {
-        private static readonly DbContextOptions<TenantDataContext> Options = new DbContextOptionsBuilder<TenantDataContext>()
-            .UseNpgsql().UseSnakeCaseNamingConvention().Options;
-
         // One pool per search_path: schema tenants are reached by the admin login with their schema first.
         private readonly ConcurrentDictionary<string, NpgsqlDataSource> _shared = new();
 
@@ -53,8 +59,8 @@ public static class BaselineEndpoints
             var dataSource = tenant.Isolation == IsolationKind.Database
                 ? dedicated.For(tenant)
                 : _shared.GetOrAdd(tenant.Placement.Schema, schema =>
-                    NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(sharedAdmin) { SearchPath = schema, MaxAutoPrepare = IsolationOptions.MaxAutoPrepare }.ConnectionString));
-            var context = new TenantDataContext(Options);
+                    NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(sharedAdmin) { SearchPath = schema, MaxAutoPrepare = TenantStorageOptions.MaxAutoPrepare }.ConnectionString));
+            var context = new TenantDataContext(TenantDataOptions.Unbound);
             context.Database.SetDbConnection(dataSource.CreateConnection(), contextOwnsConnection: true);
             return context;
         }

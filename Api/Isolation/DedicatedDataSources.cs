@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Api.Isolation;
 
@@ -15,12 +16,12 @@ namespace TieredTenancy.Api.Isolation;
 public sealed class DedicatedDataSources : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(Guid Tenant, long Epoch), Entry> _pools = new();
-    private readonly IsolationOptions _options;
+    private readonly TenantStorageOptions _options;
     private readonly IDataProtector _protector;
     private readonly Timer _sweeper;
     private List<NpgsqlDataSource> _retired = [];
 
-    public DedicatedDataSources(IOptions<IsolationOptions> options, IDataProtectionProvider dataProtection)
+    public DedicatedDataSources(IOptions<TenantStorageOptions> options, IDataProtectionProvider dataProtection)
     {
         _options = options.Value;
         _protector = dataProtection.CreateProtector(TenantConnectionProtection.Purpose);
@@ -49,7 +50,7 @@ public sealed class DedicatedDataSources : IAsyncDisposable
             Password = credentials.Password,
             MaxPoolSize = _options.DedicatedMaxPoolSize,
             ConnectionIdleLifetime = 60,
-            MaxAutoPrepare = IsolationOptions.MaxAutoPrepare,
+            MaxAutoPrepare = TenantStorageOptions.MaxAutoPrepare,
         };
         return NpgsqlDataSource.Create(connection.ConnectionString);
     }

@@ -56,17 +56,15 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
                     }
                     logger.LogInformation("Tenant {TenantId} moved from epoch {Stale} to {Fresh}; retrying {Method} {Path} there",
                         stale.Id, stale.Placement.Epoch, fresh.Placement.Epoch, http.Request.Method, http.Request.Path);
-                    if (!fresh.IsServed)
-                    {
-                        await Problems.Forbidden($"The tenant is {fresh.Status.ToString().ToLowerInvariant()}.").ExecuteAsync(http);
-                        return;
-                    }
                     var scope = scopes.CreateAsyncScope();
                     retryScopes.Add(scope);
                     http.RequestServices = scope.ServiceProvider;
-                    var retried = scope.ServiceProvider.GetRequiredService<TenantContext>();
-                    retried.Resolve(fresh, context.Actor);
-                    context = retried;
+                    if (TenantResolution.Enter(scope.ServiceProvider, fresh, context.Actor) is { } refusal)
+                    {
+                        await refusal.ExecuteAsync(http);
+                        return;
+                    }
+                    context = scope.ServiceProvider.GetRequiredService<TenantContext>();
                     http.Request.Body.Position = 0;
                 }
             }

@@ -4,11 +4,12 @@ using Npgsql;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Isolation;
 using TieredTenancy.Tenancy.Plans;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Api.Isolation;
 
 /// <summary>Row tier: the shared pool as the app role; RLS on <c>app.tenant_id</c> and the EF query filter separate tenants.</summary>
-public sealed class RowIsolation([FromKeyedServices("tenants")] NpgsqlDataSource shared, IOptions<IsolationOptions> options) : IIsolationStrategy
+public sealed class RowIsolation([FromKeyedServices("tenants")] NpgsqlDataSource shared, IOptions<TenantStorageOptions> options) : IIsolationStrategy
 {
     public IsolationKind Kind => IsolationKind.Row;
 
@@ -17,6 +18,6 @@ public sealed class RowIsolation([FromKeyedServices("tenants")] NpgsqlDataSource
     public TenantBinding Bind(ResolvedTenant tenant, bool writes) =>
         new(tenant.Id, TenantBinding.LoginRole, "public", SharedDatabaseName(shared, options.Value), tenant.Placement.Epoch, writes);
 
-    internal static string SharedDatabaseName(NpgsqlDataSource shared, IsolationOptions options) =>
+    internal static string SharedDatabaseName(NpgsqlDataSource shared, TenantStorageOptions options) =>
         new NpgsqlConnectionStringBuilder(shared.ConnectionString).Database ?? options.SharedDatabase;
 }

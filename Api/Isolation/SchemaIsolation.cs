@@ -4,6 +4,7 @@ using Npgsql;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Isolation;
 using TieredTenancy.Tenancy.Plans;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Api.Isolation;
 
@@ -11,7 +12,7 @@ namespace TieredTenancy.Api.Isolation;
 /// Schema tier: the shared pool, switched per command to the tenant's role and schema, so a query
 /// outside the tenant's schema is refused by PostgreSQL itself.
 /// </summary>
-public sealed class SchemaIsolation([FromKeyedServices("tenants")] NpgsqlDataSource shared, IOptions<IsolationOptions> options) : IIsolationStrategy
+public sealed class SchemaIsolation([FromKeyedServices("tenants")] NpgsqlDataSource shared, IOptions<TenantStorageOptions> options) : IIsolationStrategy
 {
     public IsolationKind Kind => IsolationKind.Schema;
 

@@ -1,32 +1,42 @@
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Data;
-using TieredTenancy.Tenancy.Isolation;
 
 namespace TieredTenancy.Api.Isolation;
 
 /// <summary>
 /// Gives the request a <see cref="TenantDataContext"/> bound to its tenant through the strategy its
 /// registry entry selects. One model and one options instance serve every tier; only the
-/// connection and the binding differ.
+/// connection and the binding differ. The one place the Api registers and creates tenant data contexts.
 /// </summary>
 public sealed class TenantStorage(IEnumerable<IIsolationStrategy> strategies)
 {
-    private static readonly DbContextOptions<TenantDataContext> Options = new DbContextOptionsBuilder<TenantDataContext>()
-        .UseNpgsql()
-        .UseSnakeCaseNamingConvention()
-        .AddInterceptors(new TenantBindingInterceptor())
-        .Options;
-
     private readonly Dictionary<Tenancy.Plans.IsolationKind, IIsolationStrategy> _strategies = strategies.ToDictionary(s => s.Kind);
 
     /// <param name="writes">The request may write (anything but GET and HEAD): its commands wait out a tier move's freeze.</param>
     public TenantDataContext Open(ResolvedTenant tenant, bool writes)
     {
         var strategy = _strategies[tenant.Isolation];
-        var context = new TenantDataContext(Options);
+        var context = new TenantDataContext(TenantDataOptions.Bound);
         context.Database.SetDbConnection(strategy.CreateConnection(tenant), contextOwnsConnection: true);
         context.BindTo(strategy.Bind(tenant, writes));
         return context;
     }
+}
+
+public static class TenantStorageRegistration
+{
+    /// <summary>
+    /// A request's <see cref="TenantDataContext"/>: opened on first use, for the tenant that
+    /// <see cref="TenantResolution"/> put into the request's <see cref="TenantContext"/>. Anything
+    /// but a GET or HEAD may write, so its commands wait out a tier move's freeze.
+    /// </summary>
+    public static IServiceCollection AddTenantDataContext(this IServiceCollection services) =>
+        services
+            .AddHttpContextAccessor()
+            .AddSingleton<TenantStorage>()
+            .AddScoped(provider => provider.GetRequiredService<TenantStorage>().Open(
+                provider.GetRequiredService<TenantContext>().Tenant,
+                writes: provider.GetRequiredService<IHttpContextAccessor>().HttpContext?.Request.Method is not { } method
+                    || !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method))));
 }

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Api.Audit;
 using TieredTenancy.Api.Tenants;
@@ -11,84 +13,88 @@ public static class ProjectEndpoints
     public static RouteGroupBuilder MapProjectEndpoints(this RouteGroupBuilder tenantPlane)
     {
         var projects = tenantPlane.MapGroup("/projects").WithTags("Projects");
-        projects.MapGet("/", ListAsync);
-        projects.MapPost("/", CreateAsync);
-        projects.MapGet("/{id}", GetAsync);
-        projects.MapPut("/{id}", UpdateAsync);
-        projects.MapDelete("/{id}", DeleteAsync);
+        projects.MapGet("/", ListAsync)
+            .WithName("ListProjects").WithSummary("List the tenant's projects");
+        projects.MapPost("/", CreateAsync)
+            .WithName("CreateProject").WithSummary("Create a project")
+            .WithDescription("409 when the tenant's plan allows no more projects.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        projects.MapGet("/{id}", GetAsync)
+            .WithName("GetProject").WithSummary("Get a project")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        projects.MapPut("/{id}", UpdateAsync)
+            .WithName("UpdateProject").WithSummary("Rename or describe a project")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        projects.MapDelete("/{id}", DeleteAsync)
+            .WithName("DeleteProject").WithSummary("Delete a project with its tasks and their comments")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return tenantPlane;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, TenantDataContext data, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PagedList<ProjectResponse>>, ValidationProblem>> ListAsync([AsParameters] PageQuery query, TenantDataContext data,
+        CancellationToken cancellationToken)
     {
-        if (!PageRequest.TryParse(request, out var page, out var problem))
+        if (!query.TryRead(out var page, out var problem))
         {
-            return problem!;
+            return problem;
         }
         var total = await data.Projects.CountAsync(cancellationToken);
         var items = await data.Projects.AsNoTracking().OrderBy(p => p.Id).Skip(page.Skip).Take(page.PageSize)
             .Select(p => ProjectResponse.From(p)).ToListAsync(cancellationToken);
-        return Results.Ok(new PagedList<ProjectResponse>(items, page.Page, page.PageSize, total));
+        return TypedResults.Ok(new PagedList<ProjectResponse>(items, page.Page, page.PageSize, total));
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, TenantDataContext data, TenantContext tenant, TenantAudit audit,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Created<ProjectResponse>, ProblemHttpResult>> CreateAsync(ValidatedBody<ProjectRequest> body, TenantDataContext data,
+        TenantContext tenant, TenantAudit audit, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadValidAsync<ProjectRequest>(request);
-        if (problem is not null)
-        {
-            return problem;
-        }
         if (await data.Projects.CountAsync(cancellationToken) >= tenant.Tenant.Limits.MaxProjects)
         {
             return Problems.Conflict($"The {tenant.Tenant.Plan} plan allows {tenant.Tenant.Limits.MaxProjects} projects; this tenant has reached that limit.");
         }
-        var project = new Project { TenantId = tenant.Tenant.Id, Name = body!.Name!.Trim(), Description = body.Description };
+        var project = new Project { TenantId = tenant.Tenant.Id, Name = body.Value.Name!.Trim(), Description = body.Value.Description };
         data.Projects.Add(project);
         audit.Record("project.create", project.Id);
         await data.SaveChangesAsync(cancellationToken);
-        return Results.Created($"/projects/{project.Id}", ProjectResponse.From(project));
+        return TypedResults.Created($"/projects/{project.Id}", ProjectResponse.From(project));
     }
 
-    private static async Task<IResult> GetAsync(string id, TenantDataContext data, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ProjectResponse>, ProblemHttpResult>> GetAsync([Description(IdDescription)] string id, TenantDataContext data,
+        CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
         {
-            return problem!;
+            return problem;
         }
         var project = await data.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, cancellationToken);
-        return project is null ? NotFound(id) : Results.Ok(ProjectResponse.From(project));
+        return project is null ? NotFound(id) : TypedResults.Ok(ProjectResponse.From(project));
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpRequest request, TenantDataContext data, TenantAudit audit, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ProjectResponse>, ProblemHttpResult>> UpdateAsync([Description(IdDescription)] string id,
+        ValidatedBody<ProjectRequest> body, TenantDataContext data, TenantAudit audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
         {
-            return problem!;
-        }
-        var (body, bodyProblem) = await JsonBody.ReadValidAsync<ProjectRequest>(request);
-        if (bodyProblem is not null)
-        {
-            return bodyProblem;
+            return problem;
         }
         var project = await data.Projects.SingleOrDefaultAsync(p => p.Id == projectId, cancellationToken);
         if (project is null)
         {
             return NotFound(id);
         }
-        project.Name = body!.Name!.Trim();
-        project.Description = body.Description;
+        project.Name = body.Value.Name!.Trim();
+        project.Description = body.Value.Description;
         project.UpdatedAt = DateTimeOffset.UtcNow;
         audit.Record("project.update", project.Id);
         await data.SaveChangesAsync(cancellationToken);
-        return Results.Ok(ProjectResponse.From(project));
+        return TypedResults.Ok(ProjectResponse.From(project));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, TenantDataContext data, TenantAudit audit, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync([Description(IdDescription)] string id, TenantDataContext data,
+        TenantAudit audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
         {
-            return problem!;
+            return problem;
         }
         var project = await data.Projects.SingleOrDefaultAsync(p => p.Id == projectId, cancellationToken);
         if (project is null)
@@ -98,11 +104,13 @@ public static class ProjectEndpoints
         data.Projects.Remove(project);
         audit.Record("project.delete", project.Id);
         await data.SaveChangesAsync(cancellationToken);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
+    internal const string IdDescription = "The project's id (a UUID).";
+
     // Another tenant's project answers exactly like one that does not exist.
-    internal static IResult NotFound(string id) => Problems.NotFound($"There is no project '{id}'.");
+    internal static ProblemHttpResult NotFound(string id) => Problems.NotFound($"There is no project '{id}'.");
 }
 
 public sealed record ProjectRequest(string? Name, string? Description) : IValidatedRequest

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Api.Audit;
 using TieredTenancy.Api.Projects;
@@ -11,36 +13,46 @@ public static class TaskEndpoints
 {
     public static RouteGroupBuilder MapTaskEndpoints(this RouteGroupBuilder tenantPlane)
     {
-        tenantPlane.MapGet("/projects/{id}/tasks", ListAsync).WithTags("Tasks");
-        tenantPlane.MapPost("/projects/{id}/tasks", CreateAsync).WithTags("Tasks");
+        tenantPlane.MapGet("/projects/{id}/tasks", ListAsync).WithTags("Tasks")
+            .WithName("ListProjectTasks").WithSummary("List a project's tasks")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        tenantPlane.MapPost("/projects/{id}/tasks", CreateAsync).WithTags("Tasks")
+            .WithName("CreateTask").WithSummary("Create a task in a project")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         var tasks = tenantPlane.MapGroup("/tasks").WithTags("Tasks");
-        tasks.MapGet("/{id}", GetAsync);
-        tasks.MapPut("/{id}", UpdateAsync);
-        tasks.MapDelete("/{id}", DeleteAsync);
+        tasks.MapGet("/{id}", GetAsync)
+            .WithName("GetTask").WithSummary("Get a task")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        tasks.MapPut("/{id}", UpdateAsync)
+            .WithName("UpdateTask").WithSummary("Change a task")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        tasks.MapDelete("/{id}", DeleteAsync)
+            .WithName("DeleteTask").WithSummary("Delete a task with its comments")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return tenantPlane;
     }
 
-    private static async Task<IResult> ListAsync(string id, HttpRequest request, TenantDataContext data, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PagedList<TaskResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        [Description(ProjectEndpoints.IdDescription)] string id, [AsParameters] PageQuery query, TenantDataContext data, CancellationToken cancellationToken)
     {
-        if (!RouteIds.TryParse(id, out var projectId, out var problem) || !PageRequest.TryParse(request, out var page, out problem))
+        if (!RouteIds.TryParse(id, out var projectId, out var idProblem))
         {
-            return problem!;
+            return idProblem;
+        }
+        if (!query.TryRead(out var page, out var pageProblem))
+        {
+            return pageProblem;
         }
         var tasks = await TaskListing.PageAsync(data, projectId, page, cancellationToken);
-        return tasks is null ? ProjectEndpoints.NotFound(id) : Results.Ok(tasks);
+        return tasks is null ? ProjectEndpoints.NotFound(id) : TypedResults.Ok(tasks);
     }
 
-    private static async Task<IResult> CreateAsync(string id, HttpRequest request, TenantDataContext data, TenantContext tenant, TenantAudit audit,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Created<TaskResponse>, ProblemHttpResult>> CreateAsync([Description(ProjectEndpoints.IdDescription)] string id,
+        ValidatedBody<TaskRequest> body, TenantDataContext data, TenantContext tenant, TenantAudit audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
         {
-            return problem!;
-        }
-        var (body, bodyProblem) = await JsonBody.ReadValidAsync<TaskRequest>(request);
-        if (bodyProblem is not null)
-        {
-            return bodyProblem;
+            return problem;
         }
         // Another tenant's project is invisible here; the composite foreign key refuses it in the database too.
         if (!await data.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
@@ -48,51 +60,49 @@ public static class TaskEndpoints
             return ProjectEndpoints.NotFound(id);
         }
         var task = new TaskItem { TenantId = tenant.Tenant.Id, ProjectId = projectId, Title = "" };
-        body!.ApplyTo(task);
+        body.Value.ApplyTo(task);
         data.Tasks.Add(task);
         audit.Record("task.create", task.Id);
         await data.SaveChangesAsync(cancellationToken);
-        return Results.Created($"/tasks/{task.Id}", TaskResponse.From(task));
+        return TypedResults.Created($"/tasks/{task.Id}", TaskResponse.From(task));
     }
 
-    private static async Task<IResult> GetAsync(string id, TenantDataContext data, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> GetAsync([Description(IdDescription)] string id, TenantDataContext data,
+        CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem))
         {
-            return problem!;
+            return problem;
         }
         var task = await data.Tasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
-        return task is null ? NotFound(id) : Results.Ok(TaskResponse.From(task));
+        return task is null ? NotFound(id) : TypedResults.Ok(TaskResponse.From(task));
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpRequest request, TenantDataContext data, TenantAudit audit, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> UpdateAsync([Description(IdDescription)] string id,
+        ValidatedBody<TaskRequest> body, TenantDataContext data, TenantAudit audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem))
         {
-            return problem!;
-        }
-        var (body, bodyProblem) = await JsonBody.ReadValidAsync<TaskRequest>(request);
-        if (bodyProblem is not null)
-        {
-            return bodyProblem;
+            return problem;
         }
         var task = await data.Tasks.SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
         if (task is null)
         {
             return NotFound(id);
         }
-        body!.ApplyTo(task);
+        body.Value.ApplyTo(task);
         task.UpdatedAt = DateTimeOffset.UtcNow;
         audit.Record("task.update", task.Id);
         await data.SaveChangesAsync(cancellationToken);
-        return Results.Ok(TaskResponse.From(task));
+        return TypedResults.Ok(TaskResponse.From(task));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, TenantDataContext data, TenantAudit audit, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync([Description(IdDescription)] string id, TenantDataContext data,
+        TenantAudit audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem))
         {
-            return problem!;
+            return problem;
         }
         var task = await data.Tasks.SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
         if (task is null)
@@ -102,10 +112,12 @@ public static class TaskEndpoints
         data.Tasks.Remove(task);
         audit.Record("task.delete", task.Id);
         await data.SaveChangesAsync(cancellationToken);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
-    internal static IResult NotFound(string id) => Problems.NotFound($"There is no task '{id}'.");
+    internal const string IdDescription = "The task's id (a UUID).";
+
+    internal static ProblemHttpResult NotFound(string id) => Problems.NotFound($"There is no task '{id}'.");
 }
 
 public sealed record TaskRequest(string? Title, TaskItemStatus? Status, string? Assignee, DateOnly? DueOn) : IValidatedRequest

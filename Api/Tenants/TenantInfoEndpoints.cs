@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.FeatureManagement;
 using TieredTenancy.Tenancy.Plans;
 
@@ -7,21 +8,24 @@ public static class TenantInfoEndpoints
 {
     public static RouteGroupBuilder MapTenantInfoEndpoints(this RouteGroupBuilder tenantPlane)
     {
-        tenantPlane.MapGet("/tenant", async (TenantContext context, IFeatureManager features) =>
-        {
-            var tenant = context.Tenant;
-            var enabled = new List<string>();
-            await foreach (var feature in features.GetFeatureNamesAsync())
-            {
-                if (await features.IsEnabledAsync(feature))
-                {
-                    enabled.Add(feature);
-                }
-            }
-            return new TenantInfoResponse(tenant.Id, tenant.Slug, tenant.Name, tenant.Plan, tenant.Isolation.ToString().ToLowerInvariant(),
-                tenant.Status.ToString().ToLowerInvariant(), enabled, tenant.Limits);
-        }).WithTags("Tenant");
+        tenantPlane.MapGet("/tenant", GetAsync).WithTags("Tenant")
+            .WithName("GetTenant").WithSummary("The caller's tenant: plan, isolation, status, enabled features and limits");
         return tenantPlane;
+    }
+
+    private static async Task<Ok<TenantInfoResponse>> GetAsync(TenantContext context, IFeatureManager features)
+    {
+        var tenant = context.Tenant;
+        var enabled = new List<string>();
+        await foreach (var feature in features.GetFeatureNamesAsync())
+        {
+            if (await features.IsEnabledAsync(feature))
+            {
+                enabled.Add(feature);
+            }
+        }
+        return TypedResults.Ok(new TenantInfoResponse(tenant.Id, tenant.Slug, tenant.Name, tenant.Plan, tenant.Isolation.ToString().ToLowerInvariant(),
+            tenant.Status.ToString().ToLowerInvariant(), enabled, tenant.Limits));
     }
 }
 

@@ -26,11 +26,7 @@ public static class PlatformInfrastructure
 
     public static PlatformResources AddPlatformInfrastructure(this IDistributedApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(InfrastructureOptions.SectionName).Get<InfrastructureOptions>() ?? new();
-        if (options.DedicatedServerCount < 1)
-        {
-            throw new InfrastructureUnavailableException("Infrastructure:DedicatedServerCount must be at least 1.");
-        }
+        var options = builder.ReadInfrastructureOptions();
 
         return ChooseMode(builder.Configuration, options) switch
         {

@@ -39,7 +39,6 @@ public sealed class TenantDataContext(DbContextOptions<TenantDataContext> option
             project.Property(p => p.Name).HasMaxLength(200);
             project.Property(p => p.Description).HasMaxLength(4000);
             project.HasIndex(p => new { p.TenantId, p.CreatedAt });
-            project.HasQueryFilter(p => p.TenantId == CurrentTenantId);
         });
 
         modelBuilder.Entity<TaskItem>(task =>
@@ -57,7 +56,6 @@ public sealed class TenantDataContext(DbContextOptions<TenantDataContext> option
             task.HasGeneratedTsVectorColumn(t => t.SearchVector, "simple", t => new { t.Title })
                 .HasIndex(t => t.SearchVector)
                 .HasMethod("GIN");
-            task.HasQueryFilter(t => t.TenantId == CurrentTenantId);
         });
 
         modelBuilder.Entity<Comment>(comment =>
@@ -70,7 +68,6 @@ public sealed class TenantDataContext(DbContextOptions<TenantDataContext> option
                 .HasForeignKey(c => new { c.TenantId, c.TaskId })
                 .OnDelete(DeleteBehavior.Cascade);
             comment.HasIndex(c => new { c.TenantId, c.TaskId, c.CreatedAt });
-            comment.HasQueryFilter(c => c.TenantId == CurrentTenantId);
         });
 
         modelBuilder.Entity<TenantAuditEntry>(entry =>
@@ -81,7 +78,9 @@ public sealed class TenantDataContext(DbContextOptions<TenantDataContext> option
             entry.Property(e => e.Action).HasMaxLength(60);
             entry.Property(e => e.Target).HasMaxLength(200);
             entry.HasIndex(e => new { e.TenantId, e.At });
-            entry.HasQueryFilter(e => e.TenantId == CurrentTenantId);
         });
+
+        // Last, so that no tenant-owned entity added above can miss it.
+        modelBuilder.FilterTenantOwnedEntities(this);
     }
 }

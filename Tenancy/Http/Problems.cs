@@ -1,32 +1,54 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
 
 namespace TieredTenancy.Tenancy.Http;
 
-/// <summary>RFC 7807 problem details with a human-readable detail, one place for every status the services answer.</summary>
+/// <summary>
+/// RFC 7807 problem details with a human-readable detail, one place for every status the services
+/// answer. Typed, so an endpoint's <c>Results&lt;…&gt;</c> names them and its OpenAPI document shows them.
+/// </summary>
 public static class Problems
 {
-    public static IResult BadRequest(string detail, IDictionary<string, string[]>? errors = null) =>
-        errors is { Count: > 0 }
-            ? Results.ValidationProblem(errors, detail, title: "The request is not valid.")
-            : Results.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid.");
+    public static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "The request is not valid.");
 
-    public static IResult Validation(IDictionary<string, string[]> errors) =>
-        Results.ValidationProblem(errors, "One or more fields are not valid: " + string.Join(", ", errors.Keys) + ".",
+    public static ValidationProblem Validation(IDictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, "One or more fields are not valid: " + string.Join(", ", errors.Keys) + ".",
             title: "The request is not valid.");
 
-    public static IResult NotFound(string detail) =>
-        Results.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found.");
+    public static ProblemHttpResult Unauthorized(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.");
 
-    public static IResult Conflict(string detail) =>
-        Results.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict.");
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.");
 
-    public static IResult Forbidden(string detail) =>
-        Results.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.");
+    public static ProblemHttpResult NotFound(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found.");
 
-    public static IResult UnsupportedMediaType() =>
-        Results.Problem("The request body must be JSON (Content-Type: application/json).",
+    public static ProblemHttpResult Conflict(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict.");
+
+    public static ProblemHttpResult UnsupportedMediaType() =>
+        TypedResults.Problem("The request body must be JSON (Content-Type: application/json).",
             statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type.");
 
-    public static IResult Unavailable(string detail) =>
-        Results.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable.");
+    public static ProblemHttpResult Unavailable(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable.");
+
+    /// <summary>For OpenAPI: an endpoint answers <paramref name="statusCode"/> with problem details.</summary>
+    public static IProducesResponseTypeMetadata ResponseMetadata(int statusCode) =>
+        new ProducesResponseTypeMetadata(statusCode, typeof(ProblemDetails), ["application/problem+json"]);
+
+    /// <summary>For OpenAPI, where <c>ProducesProblem</c> does not reach (groups, conventions): the endpoints answer these statuses with problem details.</summary>
+    public static TBuilder ProducesProblems<TBuilder>(this TBuilder builder, params int[] statusCodes) where TBuilder : IEndpointConventionBuilder
+    {
+        foreach (var statusCode in statusCodes)
+        {
+            builder.WithMetadata(ResponseMetadata(statusCode));
+        }
+        return builder;
+    }
 }

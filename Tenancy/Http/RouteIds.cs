@@ -1,11 +1,12 @@
-using Microsoft.AspNetCore.Http;
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace TieredTenancy.Tenancy.Http;
 
 public static class RouteIds
 {
     /// <summary>Route ids are UUIDs; anything else is a 400, not a lookup.</summary>
-    public static bool TryParse(string value, out Guid id, out IResult? problem)
+    public static bool TryParse(string value, out Guid id, [NotNullWhen(false)] out ProblemHttpResult? problem)
     {
         problem = Guid.TryParseExact(value, "D", out id) ? null : Problems.BadRequest($"'{Truncate(value)}' is not a valid id; ids are UUIDs.");
         return problem is null;

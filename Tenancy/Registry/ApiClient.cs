@@ -1,3 +1,5 @@
+using TieredTenancy.Tenancy.Identity;
+
 namespace TieredTenancy.Tenancy.Registry;
 
 /// <summary>
@@ -17,11 +19,12 @@ public sealed class ApiClient
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
 }
 
+/// <summary>The roles, as the Provisioner names them until it uses <see cref="TenancyRoles"/> directly.</summary>
 public static class ClientRoles
 {
-    public const string PlatformAdmin = "platform-admin";
-    public const string Member = "member";
-    public const string Admin = "admin";
+    public const string PlatformAdmin = TenancyRoles.PlatformAdmin;
+    public const string Member = TenancyRoles.Member;
+    public const string Admin = TenancyRoles.Admin;
 
-    public static bool IsTenantRole(string? role) => role is Member or Admin;
+    public static bool IsTenantRole(string? role) => TenancyRoles.IsTenantRole(role);
 }

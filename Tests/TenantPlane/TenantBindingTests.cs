@@ -130,12 +130,8 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
 
     private TenantDataContext Context(NpgsqlDataSource? dataSource = null)
     {
-        var options = new DbContextOptionsBuilder<TenantDataContext>()
-            .UseNpgsql()
-            .UseSnakeCaseNamingConvention()
-            .AddInterceptors(new TenantBindingInterceptor())
-            .Options;
-        var context = new TenantDataContext(options);
+        // The settings the Api's tenant contexts use, binding interceptor included.
+        var context = new TenantDataContext(TenantDataOptions.Bound);
         context.Database.SetDbConnection((dataSource ?? _asApp).CreateConnection(), contextOwnsConnection: true);
         return context;
     }

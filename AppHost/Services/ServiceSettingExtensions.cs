@@ -1,0 +1,29 @@
+using TieredTenancy.Tenancy.Hosting;
+
+namespace TieredTenancy.AppHost.Services;
+
+/// <summary>Hands a service its settings as environment variables, under the names in <see cref="ServiceSettings"/>.</summary>
+public static class ServiceSettingExtensions
+{
+    public static IResourceBuilder<ProjectResource> WithSetting(this IResourceBuilder<ProjectResource> service, ServiceSetting setting, string value) =>
+        service.WithEnvironment(setting.EnvironmentVariable, value);
+
+    public static IResourceBuilder<ProjectResource> WithSetting(this IResourceBuilder<ProjectResource> service, ServiceSetting setting,
+        IResourceBuilder<ParameterResource> value) =>
+        service.WithEnvironment(setting.EnvironmentVariable, value);
+
+    public static IResourceBuilder<ProjectResource> WithSetting(this IResourceBuilder<ProjectResource> service, ServiceSetting setting, ReferenceExpression value) =>
+        service.WithEnvironment(setting.EnvironmentVariable, value);
+
+    /// <summary>Requests to <c>&lt;slug&gt;.&lt;root domain&gt;</c> name their tenant by subdomain; the AppHost's <c>Tenancy:RootDomain</c> (none by default).</summary>
+    public static IResourceBuilder<ProjectResource> WithTenantSubdomains(this IResourceBuilder<ProjectResource> api, IConfiguration configuration) =>
+        api.WithSetting(ServiceSettings.RootDomain, configuration[ServiceSettings.RootDomain.Key] ?? "");
+
+    /// <summary>Only test runs may make provisioning fail on purpose: the AppHost's <c>Testing:AllowFaultInjection</c>, off by default.</summary>
+    public static IResourceBuilder<ProjectResource> WithFaultInjectionForTests(this IResourceBuilder<ProjectResource> provisioner, IConfiguration configuration) =>
+        provisioner.WithSetting(ServiceSettings.AllowFaultInjection, configuration.GetValue<bool>("Testing:AllowFaultInjection").ToString());
+
+    /// <summary>Only the benchmark maps the Api's plain baseline endpoints: the AppHost's <c>Bench:PlainEndpoints</c>, off by default.</summary>
+    public static IResourceBuilder<ProjectResource> WithPlainBaselineForBench(this IResourceBuilder<ProjectResource> api, IConfiguration configuration) =>
+        api.WithSetting(ServiceSettings.PlainEndpoints, configuration.GetValue<bool>(ServiceSettings.PlainEndpoints.Key).ToString());
+}

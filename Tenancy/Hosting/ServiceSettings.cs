@@ -1,0 +1,54 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using TieredTenancy.Tenancy.Storage;
+
+namespace TieredTenancy.Tenancy.Hosting;
+
+/// <summary>
+/// The settings the AppHost hands to the services, named once for both sides: the AppHost sets
+/// each as an environment variable, a service binds the section to its options class, whose
+/// property carries the key's name.
+/// </summary>
+public static class ServiceSettings
+{
+    public const string TenantStorageSection = "TenantStorage";
+    public const string TenancySection = "Tenancy";
+    public const string PlatformAdminSection = "PlatformAdmin";
+    public const string ProvisioningSection = "Provisioning";
+    public const string BenchSection = "Bench";
+
+    /// <summary>Both services: the Api's database login password (the Provisioner sets it, the Api logs in with it).</summary>
+    public static readonly ServiceSetting AppPassword = new(TenantStorageSection, nameof(TenantStorageOptions.AppPassword));
+
+    /// <summary>The Provisioner: the connection-string name of the dedicated server at <paramref name="index"/>.</summary>
+    public static ServiceSetting DedicatedServer(int index) =>
+        new(TenantStorageSection, nameof(TenantStorageOptions.DedicatedServers), index.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The Api: the address (host and port, no login) of the dedicated server named <paramref name="server"/>.</summary>
+    public static ServiceSetting DedicatedServerAddress(string server) =>
+        new(TenantStorageSection, nameof(TenantStorageOptions.DedicatedServerAddresses), server);
+
+    /// <summary>The Api: the domain under which each tenant has a subdomain (e.g. <c>app.example.com</c>); empty for none.</summary>
+    public static readonly ServiceSetting RootDomain = new(TenancySection, "RootDomain");
+
+    /// <summary>The Provisioner: the platform-admin client's secret.</summary>
+    public static readonly ServiceSetting PlatformAdminClientSecret = new(PlatformAdminSection, "ClientSecret");
+
+    /// <summary>The Provisioner: whether test runs may make provisioning fail on purpose.</summary>
+    public static readonly ServiceSetting AllowFaultInjection = new(ProvisioningSection, "AllowFaultInjection");
+
+    /// <summary>The Api: whether the benchmark's plain baseline endpoints are mapped.</summary>
+    public static readonly ServiceSetting PlainEndpoints = new(BenchSection, "PlainEndpoints");
+}
+
+/// <summary>One setting a service reads: its configuration key and the environment variable that sets it.</summary>
+public sealed class ServiceSetting(string section, params string[] keys)
+{
+    /// <summary>As configuration names it, e.g. <c>TenantStorage:AppPassword</c>.</summary>
+    public string Key { get; } = ConfigurationPath.Combine([section, .. keys]);
+
+    /// <summary>As an environment variable, e.g. <c>TenantStorage__AppPassword</c>.</summary>
+    public string EnvironmentVariable => Key.Replace(ConfigurationPath.KeyDelimiter, "__", StringComparison.Ordinal);
+
+    public override string ToString() => Key;
+}
