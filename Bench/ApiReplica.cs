@@ -14,7 +14,14 @@ public sealed record ApiReplica(string ResourceId, Uri BaseAddress)
     public const string ResourceName = "api";
 
     /// <summary>Waits until every replica is running and healthy, then picks the first by resource id (the same one every time it is asked).</summary>
-    public static async Task<ApiReplica> FindAsync(DistributedApplication app, TimeSpan timeout)
+    public static async Task<ApiReplica> FindAsync(DistributedApplication app, TimeSpan timeout) => (await AllAsync(app, timeout))[0];
+
+    /// <summary>Each replica's own base address, in resource-id order.</summary>
+    public static async Task<IReadOnlyList<Uri>> BaseAddressesAsync(DistributedApplication app, TimeSpan timeout) =>
+        (await AllAsync(app, timeout)).Select(replica => replica.BaseAddress).ToList();
+
+    /// <summary>Waits until every replica is running and healthy; returns them in resource-id order.</summary>
+    public static async Task<IReadOnlyList<ApiReplica>> AllAsync(DistributedApplication app, TimeSpan timeout)
     {
         var expected = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
             .Single(resource => resource.Name == ResourceName)
@@ -56,9 +63,9 @@ public sealed record ApiReplica(string ResourceId, Uri BaseAddress)
                 + string.Join(", ", seen.Select(pair => $"{pair.Key}={pair.Value}")));
         }
 
-        var (id, snapshot) = healthy.OrderBy(pair => pair.Key, StringComparer.Ordinal).First();
-        var urls = snapshot.EnvironmentVariables.Single(variable => variable.Name == "ASPNETCORE_URLS").Value
-            ?? throw new InvalidOperationException($"'{id}' has no ASPNETCORE_URLS.");
-        return new ApiReplica(id, new Uri(urls.Split(';')[0]));
+        return healthy.OrderBy(pair => pair.Key, StringComparer.Ordinal)
+            .Select(pair => new ApiReplica(pair.Key, new Uri((pair.Value.EnvironmentVariables.Single(variable => variable.Name == "ASPNETCORE_URLS").Value
+                ?? throw new InvalidOperationException($"'{pair.Key}' has no ASPNETCORE_URLS.")).Split(';')[0])))
+            .ToList();
     }
 }

@@ -6,23 +6,26 @@ public enum Measurements
 {
     Provisioning = 1,
     Api = 2,
-    All = Provisioning | Api,
+    Moves = 4,
+    All = Provisioning | Api | Moves,
 }
 
 /// <summary>
 /// The command line: which measurements, how many tenants per plan, warm-ups, raw PostgreSQL
 /// repetitions, and the Api throughput load (seconds per measured loop, concurrent workers).
 /// </summary>
-public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int RawRepetitions, Measurements Only, int Seconds, int Concurrency)
+public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int RawRepetitions, Measurements Only, int Seconds, int Concurrency,
+    int MoveRows = 400_000)
 {
     public const string Usage = """
-        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N]
-          --only M         which measurement: provisioning latency, Api request throughput, or both (default all)
+        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rows N]
+          --only M         which measurement: provisioning latency, Api request throughput, tier moves, or all (default all)
           --tenants N      tenants created through the admin API per plan, measured (default 30)
           --warmups N      creates per plan (and raw repetitions per kind) before measuring, not counted (default 3)
           --raw N          raw PostgreSQL repetitions per isolation kind (default 30)
           --seconds N      Api throughput: measured seconds per load loop, after a 2 s warm-up not counted (default 10)
           --concurrency N  Api throughput: concurrent workers, and connections to the Api replica (default 8)
+          --rows N         tier moves: rows of the moved tenant, half tasks and half comments, one project per 200 rows (default 400000)
         """;
 
     public static BenchOptions Default { get; } = new(30, 3, 30, Measurements.All, 10, 8);
@@ -35,6 +38,7 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
         ["--raw"] = 2,
         ["--seconds"] = 1,
         ["--concurrency"] = 1,
+        ["--rows"] = 400,
     };
 
     public bool Runs(Measurements measurement) => (Only & measurement) == measurement;
@@ -57,12 +61,13 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                 {
                     "provisioning" => Measurements.Provisioning,
                     "api" => Measurements.Api,
+                    "moves" => Measurements.Moves,
                     "all" => Measurements.All,
                     _ => null,
                 };
                 if (only is null)
                 {
-                    return Refuse($"'--only' needs provisioning, api or all, not '{value}'.");
+                    return Refuse($"'--only' needs provisioning, api, moves or all, not '{value}'.");
                 }
                 options = options with { Only = only.Value };
                 continue;
@@ -81,6 +86,7 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                 "--warmups" => options with { WarmupsPerPlan = number },
                 "--raw" => options with { RawRepetitions = number },
                 "--seconds" => options with { Seconds = number },
+                "--rows" => options with { MoveRows = number },
                 _ => options with { Concurrency = number },
             };
         }

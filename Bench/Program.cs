@@ -1,8 +1,9 @@
 using TieredTenancy.Bench;
+using TieredTenancy.Bench.Moves;
 
 // One run of the stack, one table per measurement: provisioning latency per isolation through the
-// admin API next to the raw PostgreSQL cost (and the stack's cold start), and Api request throughput
-// per isolation next to the plain baseline route.
+// admin API next to the raw PostgreSQL cost (and the stack's cold start), Api request throughput
+// per isolation next to the plain baseline route, and tier moves of a large tenant next to a raw copy.
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
@@ -27,5 +28,12 @@ if (options.Runs(Measurements.Api))
     var throughput = await ApiThroughput.MeasureAsync(stack, options);
     Console.WriteLine();
     Console.Write(ThroughputReport.Render(throughput));
+}
+
+if (options.Runs(Measurements.Moves))
+{
+    var moves = await MoveBenchmark.MeasureAsync(stack, options);
+    Console.WriteLine();
+    Console.Write(MoveReport.Render(moves));
 }
 return 0;

@@ -83,8 +83,9 @@ public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnly
     /// Trigger DDL locks the source's tables against writers, who lock them in whatever order their
     /// statements come: waiting could deadlock with one of them, and the writer might be the one
     /// PostgreSQL aborts. So the DDL waits at most a short lock timeout, well under the deadlock
-    /// check's one second, gives way (releasing what it holds) and tries again: it is always the
-    /// one that yields, and writers are held up for a fraction of a second at most.
+    /// check's one second, gives way (releasing what it holds) and tries again, a little longer
+    /// each time: it is always the one that yields, and writers queued behind it wait tens of
+    /// milliseconds, not the whole DDL.
     /// </summary>
     private async Task AlterTablesAsync(string ddl, CancellationToken cancellationToken)
     {
@@ -94,7 +95,8 @@ public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnly
             await using var transaction = await source.Connection.BeginTransactionAsync(cancellationToken);
             try
             {
-                await Sql.ExecuteAsync(source.Connection, $"SET LOCAL lock_timeout = '150ms';\n{locks}\n{ddl}", cancellationToken, transaction);
+                var wait = Math.Min(40 + attempt * 10, 250);
+                await Sql.ExecuteAsync(source.Connection, $"SET LOCAL lock_timeout = '{wait}ms';\n{locks}\n{ddl}", cancellationToken, transaction);
                 await transaction.CommitAsync(cancellationToken);
                 return;
             }

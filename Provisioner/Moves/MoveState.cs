@@ -75,8 +75,8 @@ public sealed class MoveReport
 }
 
 /// <summary>
-/// A table's verification: rows on both sides under the freeze, the checksum both sides had at the
-/// bulk copy's snapshot, and the checksums of the rows changed since (on both sides).
+/// A table's verification: the rows and checksum both sides had at the bulk copy's snapshot, and,
+/// under the freeze, the keys changed since, with the rows and checksum of those keys on each side.
 /// </summary>
-public sealed record TableFigures(long SourceRows, long TargetRows, string BulkChecksum, int ChangedKeys, string? SourceChangedChecksum,
-    string? TargetChangedChecksum);
+public sealed record TableFigures(long BulkRows, string BulkChecksum, int ChangedKeys, long SourceChangedRows, long TargetChangedRows,
+    string? SourceChangedChecksum, string? TargetChangedChecksum);

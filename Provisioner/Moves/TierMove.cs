@@ -246,8 +246,10 @@ public sealed class TierMove(
         }
 
         /// <summary>
-        /// Under the freeze, compare only what changed since the bulk's snapshot (the rest was
-        /// compared before the freeze): every table's row count, and the checksum of every changed key.
+        /// Under the freeze, compare only what changed since the bulk's snapshot: the rows of every
+        /// changed key (inserted, updated or deleted), their count and checksum on both sides, the
+        /// two sides at once. The rest is what the bulk comparison found equal before the freeze, and
+        /// catch-up touches changed keys only, so equal changed rows mean equal tables.
         /// </summary>
         private async Task VerifyChangesAsync(TenantData source, TenantData destination, ChangeCapture capture,
             IReadOnlyDictionary<string, BulkTable> bulk, CancellationToken cancellationToken)
@@ -255,22 +257,22 @@ public sealed class TierMove(
             var changed = await capture.AllChangedKeysAsync(cancellationToken);
             foreach (var (table, expected) in bulk)
             {
-                var sourceRows = await source.CountAsync(table, cancellationToken);
-                var targetRows = await destination.CountAsync(table, cancellationToken);
                 var keys = changed.GetValueOrDefault(table);
                 TableChecksum? sourceChanged = null, targetChanged = null;
                 if (keys is { Count: > 0 })
                 {
-                    sourceChanged = await source.ChecksumAsync(table, expected.Columns, cancellationToken, keys);
-                    targetChanged = await destination.ChecksumAsync(table, expected.Columns, cancellationToken, keys);
+                    var both = await Task.WhenAll(
+                        source.ChecksumAsync(table, expected.Columns, cancellationToken, keys),
+                        destination.ChecksumAsync(table, expected.Columns, cancellationToken, keys));
+                    (sourceChanged, targetChanged) = (both[0], both[1]);
                 }
-                state.Report.Tables[table] = new TableFigures(sourceRows, targetRows, expected.Checksum.Sum, keys?.Count ?? 0,
-                    sourceChanged?.Sum, targetChanged?.Sum);
-                if (sourceRows != targetRows || sourceChanged != targetChanged)
+                state.Report.Tables[table] = new TableFigures(expected.Checksum.Rows, expected.Checksum.Sum, keys?.Count ?? 0,
+                    sourceChanged?.Rows ?? 0, targetChanged?.Rows ?? 0, sourceChanged?.Sum, targetChanged?.Sum);
+                if (sourceChanged != targetChanged)
                 {
                     throw new MoveVerificationException(
-                        $"'{table}' differs after the final delta: source {sourceRows} rows, target {targetRows}; " +
-                        $"changed rows' checksum source {sourceChanged?.Sum ?? "-"}, target {targetChanged?.Sum ?? "-"}.");
+                        $"'{table}' differs after the final delta: of {keys!.Count} changed keys the source holds {sourceChanged!.Value.Rows} rows " +
+                        $"(checksum {sourceChanged.Value.Sum}), the target {targetChanged!.Value.Rows} (checksum {targetChanged.Value.Sum}).");
                 }
             }
         }

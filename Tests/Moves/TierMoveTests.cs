@@ -79,8 +79,11 @@ public sealed class TierMoveTests(MovesFixture stack, ITestOutputHelper output)
         var report = operation.GetProperty("report");
         foreach (var table in report.GetProperty("tables").EnumerateObject())
         {
-            Assert.Equal(table.Value.GetProperty("sourceRows").GetInt64(), table.Value.GetProperty("targetRows").GetInt64());
+            Assert.Equal(table.Value.GetProperty("sourceChangedRows").GetInt64(), table.Value.GetProperty("targetChangedRows").GetInt64());
+            Assert.Equal(table.Value.GetProperty("sourceChangedChecksum").ToString(), table.Value.GetProperty("targetChangedChecksum").ToString());
         }
+        Assert.True(report.GetProperty("tables").GetProperty("tasks").GetProperty("bulkRows").GetInt64() > 20);
+        Assert.True(report.GetProperty("tables").GetProperty("tasks").GetProperty("changedKeys").GetInt32() > 0, "the writers' tasks should have been caught up");
         Assert.Contains(operation.GetProperty("phases").EnumerateArray(), phase => phase.GetProperty("name").GetString() == "frozen");
         await using (var catalog = await App.OpenAsync("catalog"))
         {
