@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using OpenIddict.Abstractions;
+using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Audit;
@@ -18,5 +18,5 @@ public sealed class AuditLog(CatalogDbContext catalog, IHttpContextAccessor http
         });
 
     private static string Actor(ClaimsPrincipal? user) =>
-        user?.FindFirst(OpenIddictConstants.Claims.Subject)?.Value ?? "system";
+        user?.FindFirst(TenancyClaims.Subject)?.Value ?? "system";
 }

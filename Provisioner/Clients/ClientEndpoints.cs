@@ -1,6 +1,7 @@
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Http;
+using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Clients;
@@ -44,9 +45,9 @@ public sealed record CreateClientRequest(string? Name, string? Role) : IValidate
     {
         var errors = new Dictionary<string, string[]>();
         TextField.Check(errors, "name", Name, 100);
-        if (!ClientRoles.IsTenantRole(Role))
+        if (!TenancyRoles.IsTenantRole(Role))
         {
-            errors["role"] = [$"role must be '{ClientRoles.Member}' or '{ClientRoles.Admin}'."];
+            errors["role"] = [$"role must be '{TenancyRoles.Member}' or '{TenancyRoles.Admin}'."];
         }
         return errors;
     }

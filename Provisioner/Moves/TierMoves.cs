@@ -6,6 +6,7 @@ using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Http;
+using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 
@@ -80,5 +81,5 @@ public sealed class TierMoves(
                 "remove projects first, or ask again with \"force\": true to move it anyway.");
     }
 
-    private string Actor() => http.HttpContext?.User.FindFirst("sub")?.Value ?? "system";
+    private string Actor() => http.HttpContext?.User.FindFirst(TenancyClaims.Subject)?.Value ?? "system";
 }

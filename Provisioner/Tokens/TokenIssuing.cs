@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
+using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Tokens;
@@ -11,11 +12,6 @@ namespace TieredTenancy.Provisioner.Tokens;
 /// </summary>
 public static class TokenIssuing
 {
-    /// <summary>The audience of every access token: the platform's APIs.</summary>
-    public const string Audience = "tieredtenancy";
-
-    public const string TenantIdClaim = "tenant_id";
-
     public const string PlatformAdminPolicy = "platform-admin";
 
     public static IHostApplicationBuilder AddTokenIssuing(this IHostApplicationBuilder builder)
@@ -42,7 +38,7 @@ public static class TokenIssuing
             .AddValidation(validation =>
             {
                 validation.UseLocalServer();
-                validation.AddAudiences(Audience);
+                validation.AddAudiences(TenancyClaims.Audience);
                 validation.UseAspNetCore();
             });
 
@@ -53,7 +49,7 @@ public static class TokenIssuing
             .AddPolicy(PlatformAdminPolicy, policy => policy
                 .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
-                .RequireRole(ClientRoles.PlatformAdmin));
+                .RequireRole(TenancyRoles.PlatformAdmin));
         return builder;
     }
 }
