@@ -1,4 +1,5 @@
 using TieredTenancy.Provisioner.Clients;
+using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Moves;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
@@ -12,6 +13,7 @@ using TieredTenancy.Tenancy.Http;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddFaultInjection();
 // Hosted services start in this order: storage ready, clients registered, unfinished work undone, then operations run.
 builder.AddRegistryAndStorage();
 builder.AddApiClients();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
+using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Registry;
 
@@ -16,7 +17,7 @@ public static class TokenIssuing
 
     public static IHostApplicationBuilder AddTokenIssuing(this IHostApplicationBuilder builder)
     {
-        builder.Services.Configure<TokenOptions>(builder.Configuration.GetSection(TokenOptions.SectionName));
+        builder.Services.AddValidatedOptions<TokenOptions>(TokenOptions.SectionName);
         builder.Services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<CatalogDbContext>())
             .AddServer(server =>
@@ -52,13 +53,4 @@ public static class TokenIssuing
                 .RequireRole(TenancyRoles.PlatformAdmin));
         return builder;
     }
-}
-
-/// <summary>The <c>Tokens</c> section.</summary>
-public sealed class TokenOptions
-{
-    public const string SectionName = "Tokens";
-
-    /// <summary>The issuer written into tokens; fixed, so every caller and validator agrees whatever address it used.</summary>
-    public Uri Issuer { get; set; } = new("http://provisioner/");
 }
