@@ -1,3 +1,4 @@
+using TieredTenancy.Provisioner;
 using TieredTenancy.Provisioner.Clients;
 using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Moves;
@@ -22,6 +23,7 @@ builder.AddTenantProvisioning();
 builder.AddDurableOperations();
 builder.AddTierMoves();
 builder.AddTokenIssuing();
+builder.AddAdminApiContract();
 
 var app = builder.Build();
 
@@ -31,9 +33,10 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();
+app.MapOpenApiDocument();
 app.MapTokenEndpoint();
 app.MapGroup("/admin")
-    .RequireAuthorization(TokenIssuing.PlatformAdminPolicy)
+    .RequirePlatformAdmin()
     .MapPlanEndpoints()
     .MapProvisioningEndpoints()
     .MapTenantEndpoints()

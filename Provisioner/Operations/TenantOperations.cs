@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using TieredTenancy.Tenancy.Http;
@@ -17,10 +18,10 @@ public sealed class TenantOperations(CatalogDbContext catalog)
             .SingleOrDefaultAsync(cancellationToken);
 
     /// <summary>A 409 naming the tenant's running operation, or null when none runs.</summary>
-    public async Task<IResult?> ConflictAsync(Guid tenantId, CancellationToken cancellationToken) =>
+    public async Task<ProblemHttpResult?> ConflictAsync(Guid tenantId, CancellationToken cancellationToken) =>
         await ActiveAsync(tenantId, cancellationToken) is { } running ? Conflict(running) : null;
 
-    public static IResult Conflict(Operation running) =>
+    public static ProblemHttpResult Conflict(Operation running) =>
         Problems.Conflict(
             $"The tenant has a {running.Kind.ToString().ToLowerInvariant()} operation running ({running.Id}, phase '{running.Phase}'); " +
             $"wait for it to end (GET {OperationResponse.Location(running.Id)}).");

@@ -10,6 +10,10 @@ public sealed class TenantLookup(CatalogDbContext catalog)
     public Task<Tenant?> FindAsync(Guid id, CancellationToken cancellationToken) =>
         catalog.Tenants.SingleOrDefaultAsync(tenant => tenant.Id == id && tenant.Status != TenantStatus.Provisioning, cancellationToken);
 
+    /// <summary>A tenant that can still be changed: not a deletion tombstone.</summary>
+    public async Task<Tenant?> FindExistingAsync(Guid id, CancellationToken cancellationToken) =>
+        await FindAsync(id, cancellationToken) is { Status: not TenantStatus.Deleted } tenant ? tenant : null;
+
     public Task<Tenant?> FindBySlugAsync(string slug, CancellationToken cancellationToken) =>
         catalog.Tenants.SingleOrDefaultAsync(tenant => tenant.Slug == slug && tenant.Status != TenantStatus.Provisioning, cancellationToken);
 

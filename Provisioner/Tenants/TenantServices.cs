@@ -1,6 +1,5 @@
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Plans;
-using TieredTenancy.Tenancy.Http;
 
 namespace TieredTenancy.Provisioner.Tenants;
 
@@ -10,7 +9,6 @@ public static class TenantServices
     public static IHostApplicationBuilder AddTenantRegistry(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHttpContextAccessor();
-        builder.Services.AddProblemDetailsDefaults();
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<PlanCatalog>();
         builder.Services.AddSingleton<RegistryBroadcast>();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
 using TieredTenancy.Tenancy.Hosting;
+using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Registry;
 
@@ -14,6 +15,14 @@ namespace TieredTenancy.Provisioner.Tokens;
 public static class TokenIssuing
 {
     public const string PlatformAdminPolicy = "platform-admin";
+
+    /// <summary>
+    /// The endpoints are the control plane's: a platform-admin token or nothing. No token, or one
+    /// that is not valid: 401; a tenant client's token: 403.
+    /// </summary>
+    public static TBuilder RequirePlatformAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(PlatformAdminPolicy)
+            .ProducesProblems(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
 
     public static IHostApplicationBuilder AddTokenIssuing(this IHostApplicationBuilder builder)
     {
