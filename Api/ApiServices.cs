@@ -46,7 +46,7 @@ public static class ApiServices
         builder.Services.AddSingleton<TokenTenantNaming>();
         builder.Services.AddSingleton<HeaderTenantNaming>();
         builder.Services.AddSingleton<SubdomainTenantNaming>();
-        builder.Services.AddScoped<TenantContext>();
+        builder.Services.AddScoped<RequestTenant>();
         builder.Services.AddScoped<TenantAudit>();
         builder.Services.AddSingleton<TenantRequestMetrics>();
         return builder;

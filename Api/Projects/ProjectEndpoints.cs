@@ -45,7 +45,7 @@ public static class ProjectEndpoints
     }
 
     private static async Task<Results<Created<ProjectResponse>, ProblemHttpResult>> CreateAsync(ValidatedBody<ProjectRequest> body, TenantDataContext data,
-        TenantContext tenant, TenantAudit audit, CancellationToken cancellationToken)
+        RequestTenant tenant, TenantAudit audit, CancellationToken cancellationToken)
     {
         if (await data.Projects.CountAsync(cancellationToken) >= tenant.Tenant.Limits.MaxProjects)
         {

@@ -48,7 +48,7 @@ public static class TaskEndpoints
     }
 
     private static async Task<Results<Created<TaskResponse>, ProblemHttpResult>> CreateAsync([Description(ProjectEndpoints.IdDescription)] string id,
-        ValidatedBody<TaskRequest> body, TenantDataContext data, TenantContext tenant, TenantAudit audit, CancellationToken cancellationToken)
+        ValidatedBody<TaskRequest> body, TenantDataContext data, RequestTenant tenant, TenantAudit audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
         {
