@@ -47,7 +47,7 @@ public static class ApiServices
         builder.Services.AddSingleton<HeaderTenantNaming>();
         builder.Services.AddSingleton<SubdomainTenantNaming>();
         builder.Services.AddScoped<RequestTenant>();
-        builder.Services.AddScoped<TenantAudit>();
+        builder.Services.AddScoped<TenantAuditTrail>();
         builder.Services.AddSingleton<TenantRequestMetrics>();
         return builder;
     }

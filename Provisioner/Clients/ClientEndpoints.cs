@@ -19,7 +19,7 @@ public static class ClientEndpoints
     }
 
     private static async Task<Results<Created<CreatedClientResponse>, ProblemHttpResult>> CreateAsync([Description(TenantEndpoints.IdDescription)] string id,
-        ValidatedBody<CreateClientRequest> body, TenantLookup lookup, ClientRegistration registration, AuditLog audit, CatalogDbContext catalog,
+        ValidatedBody<CreateClientRequest> body, TenantLookup lookup, ClientRegistration registration, ControlPlaneAudit audit, CatalogDbContext catalog,
         CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))

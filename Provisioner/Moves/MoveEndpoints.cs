@@ -34,7 +34,7 @@ public static class MoveEndpoints
     /// </summary>
     private static async Task<Results<Ok<TenantResponse>, Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> ChangePlanAsync(
         [Description(TenantEndpoints.IdDescription)] string id, JsonBody<ChangePlanRequest> body, CatalogDbContext catalog, PlanCatalog plans,
-        TenantLookup lookup, TenantOperations operations, TierMoves moves, AuditLog audit, RegistryBroadcast broadcast, CancellationToken cancellationToken)
+        TenantLookup lookup, TenantOperations operations, TierMoves moves, ControlPlaneAudit audit, RegistryBroadcast broadcast, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))
         {

@@ -22,7 +22,7 @@ public sealed class TierMoves(
     CatalogDbContext catalog,
     IEnumerable<ITierStorage> tiers,
     FaultInjection faults,
-    AuditLog audit,
+    ControlPlaneAudit audit,
     RegistryBroadcast broadcast,
     OperationRunner runner,
     IHttpContextAccessor http)

@@ -88,7 +88,7 @@ public static class OperationEndpoints
     }
 
     private static async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> ResumeAsync([Description(IdDescription)] string id,
-        CatalogDbContext catalog, IEnumerable<IOperationHandler> handlers, OperationRunner runner, AuditLog audit, CancellationToken cancellationToken)
+        CatalogDbContext catalog, IEnumerable<IOperationHandler> handlers, OperationRunner runner, ControlPlaneAudit audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var operationId, out var problem))
         {

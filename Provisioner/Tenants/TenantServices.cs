@@ -12,7 +12,7 @@ public static class TenantServices
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<PlanCatalog>();
         builder.Services.AddSingleton<RegistryBroadcast>();
-        builder.Services.AddScoped<AuditLog>();
+        builder.Services.AddScoped<ControlPlaneAudit>();
         builder.Services.AddScoped<TenantLookup>();
         builder.Services.AddScoped<TenantStatusChange>();
         return builder;

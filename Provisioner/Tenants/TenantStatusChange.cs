@@ -7,7 +7,7 @@ using TieredTenancy.Tenancy.Registry;
 namespace TieredTenancy.Provisioner.Tenants;
 
 /// <summary>Suspend and resume: a status change from one state to another, audited and broadcast.</summary>
-public sealed class TenantStatusChange(CatalogDbContext catalog, TenantLookup lookup, TenantOperations operations, AuditLog audit, RegistryBroadcast broadcast)
+public sealed class TenantStatusChange(CatalogDbContext catalog, TenantLookup lookup, TenantOperations operations, ControlPlaneAudit audit, RegistryBroadcast broadcast)
 {
     public async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> ApplyAsync(string id, TenantStatus from, TenantStatus to, string action,
         CancellationToken cancellationToken)

@@ -4,12 +4,16 @@ using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Audit;
 
-/// <summary>Adds an audit event to the unit of work of the change it describes, so both commit or neither.</summary>
-public sealed class AuditLog(CatalogDbContext catalog, IHttpContextAccessor http)
+/// <summary>
+/// Control plane (Provisioner): records what was done to tenants and clients (created, suspended,
+/// moved, …) as a <see cref="ControlPlaneAuditEvent"/> in the catalog, in the unit of work of the
+/// change it describes, so both commit or neither. A tenant's own trail is the Api's <c>TenantAuditTrail</c>.
+/// </summary>
+public sealed class ControlPlaneAudit(CatalogDbContext catalog, IHttpContextAccessor http)
 {
     /// <param name="actor">Who, when it is not the caller of the current request (a background operation's requester).</param>
     public void Record(string action, Guid? tenantId, string? detail = null, string? actor = null) =>
-        catalog.AuditEvents.Add(new AuditEvent
+        catalog.AuditEvents.Add(new ControlPlaneAuditEvent
         {
             Actor = actor ?? Actor(http.HttpContext?.User),
             Action = action,
