@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Registry;
 
@@ -11,16 +10,19 @@ namespace TieredTenancy.Provisioner.Audit;
 /// </summary>
 public sealed class ControlPlaneAudit(CatalogDbContext catalog, IHttpContextAccessor http)
 {
+    /// <summary>The actor of "system" work: undoing, recovering, anything no request asked for.</summary>
+    public const string SystemActor = "system";
+
+    /// <summary>Who acts now: the client id of the current request's caller, or <see cref="SystemActor"/>.</summary>
+    public string Actor => http.HttpContext?.User.FindFirst(TenancyClaims.Subject)?.Value ?? SystemActor;
+
     /// <param name="actor">Who, when it is not the caller of the current request (a background operation's requester).</param>
     public void Record(string action, Guid? tenantId, string? detail = null, string? actor = null) =>
         catalog.AuditEvents.Add(new ControlPlaneAuditEvent
         {
-            Actor = actor ?? Actor(http.HttpContext?.User),
+            Actor = actor ?? Actor,
             Action = action,
             TenantId = tenantId,
             Detail = detail,
         });
-
-    private static string Actor(ClaimsPrincipal? user) =>
-        user?.FindFirst(TenancyClaims.Subject)?.Value ?? "system";
 }

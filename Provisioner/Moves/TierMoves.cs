@@ -7,7 +7,6 @@ using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Http;
-using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 
@@ -46,7 +45,7 @@ public sealed class TierMoves(
             Kind = OperationKind.Move,
             TenantId = tenant.Id,
             Phase = "pending",
-            Actor = Actor(),
+            Actor = audit.Actor,
             Parameters = JsonSerializer.Serialize(parameters, OperationRun.Json),
             FaultPlan = http.HttpContext is { } context ? faults.PlanOf(context.Request) : null,
         };
@@ -83,6 +82,4 @@ public sealed class TierMoves(
                 $"The {plan.Name} plan allows {plan.Limits.MaxProjects} projects (maxProjects) and the tenant has {projects}; " +
                 "remove projects first, or ask again with \"force\": true to move it anyway.");
     }
-
-    private string Actor() => http.HttpContext?.User.FindFirst(TenancyClaims.Subject)?.Value ?? "system";
 }

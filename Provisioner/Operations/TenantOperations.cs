@@ -12,10 +12,12 @@ namespace TieredTenancy.Provisioner.Operations;
 /// </summary>
 public sealed class TenantOperations(CatalogDbContext catalog)
 {
+    /// <summary>Operations that still hold their tenant: pending or running (<see cref="Operation.IsActive"/>, as a query).</summary>
+    public IQueryable<Operation> Active =>
+        catalog.Operations.AsNoTracking().Where(o => o.Status == OperationStatus.Pending || o.Status == OperationStatus.Running);
+
     public Task<Operation?> ActiveAsync(Guid tenantId, CancellationToken cancellationToken) =>
-        catalog.Operations.AsNoTracking()
-            .Where(o => o.TenantId == tenantId && (o.Status == OperationStatus.Pending || o.Status == OperationStatus.Running))
-            .SingleOrDefaultAsync(cancellationToken);
+        Active.Where(o => o.TenantId == tenantId).SingleOrDefaultAsync(cancellationToken);
 
     /// <summary>A 409 naming the tenant's running operation, or null when none runs.</summary>
     public async Task<ProblemHttpResult?> ConflictAsync(Guid tenantId, CancellationToken cancellationToken) =>

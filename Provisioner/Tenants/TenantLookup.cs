@@ -5,7 +5,7 @@ using TieredTenancy.Tenancy.Registry;
 namespace TieredTenancy.Provisioner.Tenants;
 
 /// <summary>Finds tenants, the migration version of the storage each is served from, and its running operation.</summary>
-public sealed class TenantLookup(CatalogDbContext catalog)
+public sealed class TenantLookup(CatalogDbContext catalog, TenantOperations operations)
 {
     public Task<Tenant?> FindAsync(Guid id, CancellationToken cancellationToken) =>
         catalog.Tenants.SingleOrDefaultAsync(tenant => tenant.Id == id && tenant.Status != TenantStatus.Provisioning, cancellationToken);
@@ -25,9 +25,7 @@ public sealed class TenantLookup(CatalogDbContext catalog)
             .Where(target => servers.Contains(target.Server))
             .Where(target => target.TenantId == null || ids.Contains(target.TenantId))
             .ToListAsync(cancellationToken);
-        var running = await catalog.Operations.AsNoTracking()
-            .Where(o => ids.Contains(o.TenantId) && (o.Status == OperationStatus.Pending || o.Status == OperationStatus.Running))
-            .ToDictionaryAsync(o => o.TenantId!.Value, cancellationToken);
+        var running = await operations.Active.Where(o => ids.Contains(o.TenantId)).ToDictionaryAsync(o => o.TenantId!.Value, cancellationToken);
         return tenants.Select(tenant => TenantResponse.From(tenant,
                 targets.FirstOrDefault(target => target.Server == tenant.Placement.Server
                     && target.Database == tenant.Placement.Database
