@@ -5,7 +5,7 @@ namespace TieredTenancy.Provisioner.Tenants;
 
 public static class TenantServices
 {
-    /// <summary>Reading tenants, suspending and resuming them, plans, the audit log and the registry broadcast.</summary>
+    /// <summary>Reading tenants, suspending and resuming them, plans, the control-plane audit and the registry broadcast.</summary>
     public static IHostApplicationBuilder AddTenantRegistry(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHttpContextAccessor();
