@@ -46,8 +46,8 @@ public static class ApiServices
         builder.Services.AddSingleton<TokenTenantNaming>();
         builder.Services.AddSingleton<HeaderTenantNaming>();
         builder.Services.AddSingleton<SubdomainTenantNaming>();
-        builder.Services.AddScoped<TenantContext>();
-        builder.Services.AddScoped<TenantAudit>();
+        builder.Services.AddScoped<RequestTenant>();
+        builder.Services.AddScoped<TenantAuditTrail>();
         builder.Services.AddSingleton<TenantRequestMetrics>();
         return builder;
     }

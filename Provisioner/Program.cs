@@ -1,4 +1,6 @@
+using TieredTenancy.Provisioner;
 using TieredTenancy.Provisioner.Clients;
+using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Moves;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
@@ -12,6 +14,7 @@ using TieredTenancy.Tenancy.Http;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddFaultInjection();
 // Hosted services start in this order: storage ready, clients registered, unfinished work undone, then operations run.
 builder.AddRegistryAndStorage();
 builder.AddApiClients();
@@ -20,6 +23,7 @@ builder.AddTenantProvisioning();
 builder.AddDurableOperations();
 builder.AddTierMoves();
 builder.AddTokenIssuing();
+builder.AddAdminApiContract();
 
 var app = builder.Build();
 
@@ -29,9 +33,10 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();
+app.MapOpenApiDocument();
 app.MapTokenEndpoint();
 app.MapGroup("/admin")
-    .RequireAuthorization(TokenIssuing.PlatformAdminPolicy)
+    .RequirePlatformAdmin()
     .MapPlanEndpoints()
     .MapProvisioningEndpoints()
     .MapTenantEndpoints()

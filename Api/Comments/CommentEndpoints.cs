@@ -46,7 +46,7 @@ public static class CommentEndpoints
     }
 
     private static async Task<Results<Created<CommentResponse>, ProblemHttpResult>> CreateAsync([Description(TaskEndpoints.IdDescription)] string id,
-        ValidatedBody<CommentRequest> body, TenantDataContext data, TenantContext tenant, TenantAudit audit, CancellationToken cancellationToken)
+        ValidatedBody<CommentRequest> body, TenantDataContext data, RequestTenant tenant, TenantAuditTrail audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem))
         {

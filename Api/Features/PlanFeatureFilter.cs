@@ -14,7 +14,7 @@ public sealed class PlanFeatureFilter(IHttpContextAccessor http) : IFeatureFilte
 
     public Task<bool> EvaluateAsync(FeatureFilterEvaluationContext context)
     {
-        var tenant = http.HttpContext?.RequestServices.GetRequiredService<TenantContext>();
+        var tenant = http.HttpContext?.RequestServices.GetRequiredService<RequestTenant>();
         return Task.FromResult(tenant is { IsResolved: true } && tenant.Tenant.Features.Contains(context.FeatureName));
     }
 }

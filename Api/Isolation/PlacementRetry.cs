@@ -21,8 +21,8 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
 
     public async Task InvokeAsync(HttpContext http)
     {
-        var context = http.RequestServices.GetRequiredService<TenantContext>();
-        if (!context.IsResolved)
+        var requestTenant = http.RequestServices.GetRequiredService<RequestTenant>();
+        if (!requestTenant.IsResolved)
         {
             await next(http);
             return;
@@ -42,7 +42,7 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
                 }
                 catch (Exception exception) when (attempt < MaxAttempts && !http.Response.HasStarted && IsPlacementRefusal(exception))
                 {
-                    var stale = context.Tenant;
+                    var stale = requestTenant.Tenant;
                     var fresh = await MovedEntryAsync(stale, http.RequestAborted);
                     if (fresh is null)
                     {
@@ -59,12 +59,12 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
                     var scope = scopes.CreateAsyncScope();
                     retryScopes.Add(scope);
                     http.RequestServices = scope.ServiceProvider;
-                    if (TenantResolution.Enter(scope.ServiceProvider, fresh, context.Actor) is { } refusal)
+                    if (TenantResolution.Enter(scope.ServiceProvider, fresh, requestTenant.Actor) is { } refusal)
                     {
                         await refusal.ExecuteAsync(http);
                         return;
                     }
-                    context = scope.ServiceProvider.GetRequiredService<TenantContext>();
+                    requestTenant = scope.ServiceProvider.GetRequiredService<RequestTenant>();
                     http.Request.Body.Position = 0;
                 }
             }

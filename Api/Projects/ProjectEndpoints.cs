@@ -45,7 +45,7 @@ public static class ProjectEndpoints
     }
 
     private static async Task<Results<Created<ProjectResponse>, ProblemHttpResult>> CreateAsync(ValidatedBody<ProjectRequest> body, TenantDataContext data,
-        TenantContext tenant, TenantAudit audit, CancellationToken cancellationToken)
+        RequestTenant tenant, TenantAuditTrail audit, CancellationToken cancellationToken)
     {
         if (await data.Projects.CountAsync(cancellationToken) >= tenant.Tenant.Limits.MaxProjects)
         {
@@ -70,7 +70,7 @@ public static class ProjectEndpoints
     }
 
     private static async Task<Results<Ok<ProjectResponse>, ProblemHttpResult>> UpdateAsync([Description(IdDescription)] string id,
-        ValidatedBody<ProjectRequest> body, TenantDataContext data, TenantAudit audit, CancellationToken cancellationToken)
+        ValidatedBody<ProjectRequest> body, TenantDataContext data, TenantAuditTrail audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
         {
@@ -90,7 +90,7 @@ public static class ProjectEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync([Description(IdDescription)] string id, TenantDataContext data,
-        TenantAudit audit, CancellationToken cancellationToken)
+        TenantAuditTrail audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
         {

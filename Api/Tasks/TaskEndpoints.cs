@@ -48,7 +48,7 @@ public static class TaskEndpoints
     }
 
     private static async Task<Results<Created<TaskResponse>, ProblemHttpResult>> CreateAsync([Description(ProjectEndpoints.IdDescription)] string id,
-        ValidatedBody<TaskRequest> body, TenantDataContext data, TenantContext tenant, TenantAudit audit, CancellationToken cancellationToken)
+        ValidatedBody<TaskRequest> body, TenantDataContext data, RequestTenant tenant, TenantAuditTrail audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
         {
@@ -79,7 +79,7 @@ public static class TaskEndpoints
     }
 
     private static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> UpdateAsync([Description(IdDescription)] string id,
-        ValidatedBody<TaskRequest> body, TenantDataContext data, TenantAudit audit, CancellationToken cancellationToken)
+        ValidatedBody<TaskRequest> body, TenantDataContext data, TenantAuditTrail audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem))
         {
@@ -98,7 +98,7 @@ public static class TaskEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync([Description(IdDescription)] string id, TenantDataContext data,
-        TenantAudit audit, CancellationToken cancellationToken)
+        TenantAuditTrail audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem))
         {

@@ -13,9 +13,9 @@ public static class TenantInfoEndpoints
         return tenantPlane;
     }
 
-    private static async Task<Ok<TenantInfoResponse>> GetAsync(TenantContext context, IFeatureManager features)
+    private static async Task<Ok<TenantInfoResponse>> GetAsync(RequestTenant requestTenant, IFeatureManager features)
     {
-        var tenant = context.Tenant;
+        var tenant = requestTenant.Tenant;
         var enabled = new List<string>();
         await foreach (var feature in features.GetFeatureNamesAsync())
         {

@@ -17,7 +17,7 @@ public static class TenantPlane
     public static TBuilder RequireTenant<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
         builder.WithMetadata(new TenantPlaneEndpoint());
-        builder.Add(endpoint => endpoint.FilterFactories.Insert(0, PlatformAdminAccessAudit.Factory));
+        builder.Add(endpoint => endpoint.FilterFactories.Insert(0, PlatformAdminAuditFilter.Factory));
         // No token, or one without a tenant: 401. A tenant that is not the token's, or not served: 403.
         return builder.ProducesProblems(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
     }

@@ -43,7 +43,7 @@ public sealed class TenantResolution(RequestDelegate next, TokenTenantNaming tok
     }
 
     /// <summary>
-    /// Puts <paramref name="tenant"/> into the <see cref="TenantContext"/> of the request scope
+    /// Puts <paramref name="tenant"/> into the <see cref="RequestTenant"/> of the request scope
     /// <paramref name="requestServices"/>, or says why it may not be served. Callable on its own:
     /// a request retried on a fresh scope enters its tenant again from a fresh registry entry.
     /// </summary>
@@ -53,7 +53,7 @@ public sealed class TenantResolution(RequestDelegate next, TokenTenantNaming tok
         {
             return Problems.Forbidden($"The tenant is {tenant.Status.ToString().ToLowerInvariant()}.");
         }
-        requestServices.GetRequiredService<TenantContext>().Resolve(tenant, actor);
+        requestServices.GetRequiredService<RequestTenant>().Resolve(tenant, actor);
         Activity.Current?.SetTag("tenant.id", tenant.Id.ToString());
         Activity.Current?.SetTag("tenant.isolation", tenant.Isolation.ToString().ToLowerInvariant());
         Activity.Current?.SetTag("tenant.plan", tenant.Plan);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
+using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Registry;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -47,7 +48,7 @@ public sealed class ClientRegistration(CatalogDbContext catalog, IOpenIddictAppl
         }
         if (!await catalog.ApiClients.AnyAsync(client => client.ClientId == PlatformAdminClientId, cancellationToken))
         {
-            catalog.ApiClients.Add(new ApiClient { ClientId = PlatformAdminClientId, Name = "Platform administrator", Role = ClientRoles.PlatformAdmin });
+            catalog.ApiClients.Add(new ApiClient { ClientId = PlatformAdminClientId, Name = "Platform administrator", Role = TenancyRoles.PlatformAdmin });
             await catalog.SaveChangesAsync(cancellationToken);
         }
     }

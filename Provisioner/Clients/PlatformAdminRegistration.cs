@@ -7,20 +7,9 @@ public sealed class PlatformAdminRegistration(IServiceScopeFactory scopes, IOpti
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(options.Value.ClientSecret))
-        {
-            throw new InvalidOperationException("PlatformAdmin:ClientSecret is not set; the AppHost passes its 'platform-admin-secret' parameter.");
-        }
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<ClientRegistration>().EnsurePlatformAdminAsync(options.Value.ClientSecret, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
-public sealed class PlatformAdminOptions
-{
-    public const string SectionName = "PlatformAdmin";
-
-    public string ClientSecret { get; set; } = "";
 }

@@ -84,10 +84,3 @@ public sealed class FaultInjection(IOptions<ProvisioningOptions> options, IServi
 }
 
 public sealed class InjectedFaultException(string step) : Exception($"Fault injected at step '{step}'.");
-
-public sealed class ProvisioningOptions
-{
-    public const string SectionName = "Provisioning";
-
-    public bool AllowFaultInjection { get; set; }
-}

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
@@ -14,12 +16,15 @@ public static class MoveEndpoints
     public static RouteGroupBuilder MapMoveEndpoints(this RouteGroupBuilder admin)
     {
         var tenants = admin.MapGroup("/tenants").WithTags("Tenants");
-        tenants.MapPut("/{id}/plan", ChangePlanAsync).WithName("ChangePlan")
-            .WithSummary("Changes a tenant's plan; a plan of another isolation moves the tenant's data online.")
-            .Produces<TenantResponse>().Produces<OperationResponse>(StatusCodes.Status202Accepted);
-        tenants.MapPost("/{id}/move", MoveToServerAsync).WithName("MoveToServer")
-            .WithSummary("Moves a database-tier tenant to another dedicated server.")
-            .Produces<OperationResponse>(StatusCodes.Status202Accepted);
+        tenants.MapPut("/{id}/plan", ChangePlanAsync)
+            .WithName("ChangePlan").WithSummary("Change a tenant's plan; a plan of another isolation moves the tenant's data online")
+            .WithDescription("200 with the tenant when the isolation stays; 202 with the move's operation when it changes. "
+                + "409 when the tenant's data exceeds the new plan's limits (unless force), it is not active, or an operation runs on it.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        tenants.MapPost("/{id}/move", MoveToServerAsync)
+            .WithName("MoveToServer").WithSummary("Move a database-tier tenant to another dedicated server")
+            .WithDescription("409 when the tenant is not at database isolation, is on that server already, is not active, or an operation runs on it.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return admin;
     }
 
@@ -27,36 +32,28 @@ public static class MoveEndpoints
     /// A plan with the same isolation changes at once (features and limits follow on every replica
     /// through the broadcast); a plan of another isolation starts a tier move (202 + operation).
     /// </summary>
-    private static async Task<IResult> ChangePlanAsync(string id, HttpRequest request, CatalogDbContext catalog, PlanCatalog plans, TenantLookup lookup,
-        TenantOperations operations, TierMoves moves, AuditLog audit, RegistryBroadcast broadcast, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TenantResponse>, Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> ChangePlanAsync(
+        [Description(TenantEndpoints.IdDescription)] string id, JsonBody<ChangePlanRequest> body, CatalogDbContext catalog, PlanCatalog plans,
+        TenantLookup lookup, TenantOperations operations, TierMoves moves, ControlPlaneAudit audit, RegistryBroadcast broadcast, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))
         {
-            return problem!;
-        }
-        (var body, problem) = await JsonBody.ReadAsync<ChangePlanRequest>(request);
-        if (problem is not null)
-        {
             return problem;
         }
-        var plan = body!.Plan is null ? null : await plans.FindAsync(body.Plan, cancellationToken);
+        var plan = body.Value.Plan is null ? null : await plans.FindAsync(body.Value.Plan, cancellationToken);
         if (plan is null)
         {
-            var known = (await plans.AllAsync(cancellationToken)).Keys.Order();
-            return Problems.Validation(new Dictionary<string, string[]> { ["plan"] = [$"plan must be one of: {string.Join(", ", known)}."] });
+            return Problems.Validation(new Dictionary<string, string[]> { ["plan"] = [await plans.UnknownPlanErrorAsync(cancellationToken)] });
         }
-        var tenant = await lookup.FindAsync(tenantId, cancellationToken);
-        if (tenant is null || tenant.Status == TenantStatus.Deleted)
+        var (tenant, refusal) = await FindIdleAsync(id, tenantId, lookup, operations, cancellationToken);
+        if (refusal is not null)
         {
-            return Problems.NotFound($"There is no tenant '{id}'.");
+            return refusal;
         }
-        if (await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict)
+        if (plan.Isolation != tenant!.Isolation)
         {
-            return conflict;
-        }
-        if (plan.Isolation != tenant.Isolation)
-        {
-            return await moves.StartAsync(tenant, plan, server: null, body.Force ?? false, cancellationToken);
+            var (operation, notStarted) = await moves.StartAsync(tenant, plan, server: null, body.Value.Force ?? false, cancellationToken);
+            return notStarted is not null ? notStarted : OperationResponse.Accepted(operation!);
         }
         if (tenant.Plan != plan.Name)
         {
@@ -66,51 +63,60 @@ public static class MoveEndpoints
             await catalog.SaveChangesAsync(cancellationToken);
             await broadcast.TenantChangedAsync(tenant.Id);
         }
-        return Results.Ok(await lookup.DescribeAsync(tenant, cancellationToken));
+        return TypedResults.Ok(await lookup.DescribeAsync(tenant, cancellationToken));
     }
 
     /// <summary>Rebalancing: the same plan and tier, another dedicated server, through the same move.</summary>
-    private static async Task<IResult> MoveToServerAsync(string id, HttpRequest request, PlanCatalog plans, TenantLookup lookup, TenantServers servers,
-        TenantOperations operations, TierMoves moves, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> MoveToServerAsync(
+        [Description(TenantEndpoints.IdDescription)] string id, JsonBody<MoveToServerRequest> body, PlanCatalog plans, TenantLookup lookup,
+        TenantServers servers, TenantOperations operations, TierMoves moves, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))
         {
-            return problem!;
-        }
-        (var body, problem) = await JsonBody.ReadAsync<MoveToServerRequest>(request);
-        if (problem is not null)
-        {
             return problem;
         }
-        if (body!.Server is null || !servers.DedicatedServers.Contains(body.Server))
+        var server = body.Value.Server;
+        if (server is null || !servers.DedicatedServers.Contains(server))
         {
             return Problems.Validation(new Dictionary<string, string[]>
             {
                 ["server"] = [$"server must be one of the dedicated servers: {string.Join(", ", servers.DedicatedServers)}."],
             });
         }
-        var tenant = await lookup.FindAsync(tenantId, cancellationToken);
-        if (tenant is null || tenant.Status == TenantStatus.Deleted)
+        var (tenant, refusal) = await FindIdleAsync(id, tenantId, lookup, operations, cancellationToken);
+        if (refusal is not null)
         {
-            return Problems.NotFound($"There is no tenant '{id}'.");
+            return refusal;
         }
-        if (await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict)
-        {
-            return conflict;
-        }
-        if (tenant.Isolation != IsolationKind.Database)
+        if (tenant!.Isolation != IsolationKind.Database)
         {
             return Problems.Conflict($"Only database-tier tenants live on a dedicated server; this tenant is at {tenant.Isolation.ToString().ToLowerInvariant()} isolation.");
         }
-        if (tenant.Placement.Server == body.Server)
+        if (tenant.Placement.Server == server)
         {
-            return Problems.Conflict($"The tenant is on {body.Server} already.");
+            return Problems.Conflict($"The tenant is on {server} already.");
         }
         var plan = (await plans.FindAsync(tenant.Plan, cancellationToken))!;
-        return await moves.StartAsync(tenant, plan, body.Server, force: true, cancellationToken);
+        var (operation, notStarted) = await moves.StartAsync(tenant, plan, server, force: true, cancellationToken);
+        return notStarted is not null ? notStarted : OperationResponse.Accepted(operation!);
+    }
+
+    /// <summary>The tenant to move: 404 when there is none, 409 naming the operation that runs on it.</summary>
+    private static async Task<(Tenant? Tenant, ProblemHttpResult? Refusal)> FindIdleAsync(string id, Guid tenantId, TenantLookup lookup,
+        TenantOperations operations, CancellationToken cancellationToken)
+    {
+        var tenant = await lookup.FindExistingAsync(tenantId, cancellationToken);
+        if (tenant is null)
+        {
+            return (null, TenantEndpoints.NotFound(id));
+        }
+        return await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict ? (null, conflict) : (tenant, null);
     }
 }
 
-public sealed record ChangePlanRequest(string? Plan, bool? Force);
+// Force has a default: OpenAPI lists a record's parameters without one as required.
+public sealed record ChangePlanRequest(
+    [property: Description("The new plan's name.")] string? Plan,
+    [property: Description("Move even when the tenant's data exceeds the new plan's limits; false by default.")] bool? Force = null);
 
-public sealed record MoveToServerRequest(string? Server);
+public sealed record MoveToServerRequest([property: Description("The dedicated server to move to.")] string? Server);

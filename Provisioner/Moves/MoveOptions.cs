@@ -16,8 +16,10 @@ public sealed class MoveOptions
     public int FreezeThreshold { get; set; } = 200;
 
     /// <summary>How long the mover waits for in-flight writers before its freeze holds (writers hold the lock only for a transaction).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan FreezeWait { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long cleanup waits for transactions that entered the old placement before its fence.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan DrainWait { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -1,4 +1,5 @@
 using TieredTenancy.Provisioner.Operations;
+using TieredTenancy.Tenancy.Hosting;
 
 namespace TieredTenancy.Provisioner.Moves;
 
@@ -7,7 +8,7 @@ public static class MoveServices
     /// <summary>Tier moves (plan changes across isolation, rebalancing between dedicated servers).</summary>
     public static IHostApplicationBuilder AddTierMoves(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MoveOptions>().BindConfiguration(MoveOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<MoveOptions>(MoveOptions.SectionName);
         builder.Services.AddSingleton<IOperationHandler, TierMove>();
         builder.Services.AddScoped<TierMoves>();
         return builder;

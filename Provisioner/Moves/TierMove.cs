@@ -10,6 +10,7 @@ using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Moves;
 
@@ -333,7 +334,7 @@ public sealed class TierMove(
                     MigrationVersion = state.Version!,
                 });
             }
-            services.GetRequiredService<AuditLog>().Record("tenant.move", TenantId,
+            services.GetRequiredService<ControlPlaneAudit>().Record("tenant.move", TenantId,
                 $"operation={run.Id} plan={parameters.FromPlan}->{parameters.ToPlan} from={state.Report.From} to={state.Report.To} " +
                 $"rows={state.Report.BulkRows}+{state.Report.ChangedRows} changed", run.Operation.Actor);
             await catalog.SaveChangesAsync(cancellationToken);
@@ -389,7 +390,7 @@ public sealed class TierMove(
             }
             var catalog = services.GetRequiredService<CatalogDbContext>();
             catalog.ChangeTracker.Clear();
-            services.GetRequiredService<AuditLog>().Record("tenant.move.rolled-back", TenantId,
+            services.GetRequiredService<ControlPlaneAudit>().Record("tenant.move.rolled-back", TenantId,
                 $"operation={run.Id} plan={parameters.FromPlan}->{parameters.ToPlan} error={run.Operation.Error}", run.Operation.Actor);
             await SetStatusAsync(catalog, TenantStatus.Active, cancellationToken);
             await BroadcastAsync();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Faults;
@@ -20,20 +21,22 @@ public sealed class TierMoves(
     CatalogDbContext catalog,
     IEnumerable<ITierStorage> tiers,
     FaultInjection faults,
-    AuditLog audit,
+    ControlPlaneAudit audit,
     RegistryBroadcast broadcast,
     OperationRunner runner,
     IHttpContextAccessor http)
 {
-    public async Task<IResult> StartAsync(Tenant tenant, Plan plan, string? server, bool force, CancellationToken cancellationToken)
+    /// <summary>The started move's operation, or a 409 saying why the tenant cannot move now.</summary>
+    public async Task<(Operation? Operation, ProblemHttpResult? Refusal)> StartAsync(Tenant tenant, Plan plan, string? server, bool force,
+        CancellationToken cancellationToken)
     {
         if (tenant.Status != TenantStatus.Active)
         {
-            return Problems.Conflict($"Only an active tenant can be moved; the tenant is {tenant.Status.ToString().ToLowerInvariant()}.");
+            return (null, Problems.Conflict($"Only an active tenant can be moved; the tenant is {tenant.Status.ToString().ToLowerInvariant()}."));
         }
         if (!force && await ProjectsOverLimitAsync(tenant, plan, cancellationToken) is { } overLimit)
         {
-            return overLimit;
+            return (null, overLimit);
         }
 
         var parameters = new MoveParameters(tenant.Isolation, tenant.Plan, PlacementSnapshot.Of(tenant.Placement), plan.Isolation, plan.Name, server, force);
@@ -42,7 +45,7 @@ public sealed class TierMoves(
             Kind = OperationKind.Move,
             TenantId = tenant.Id,
             Phase = "pending",
-            Actor = Actor(),
+            Actor = audit.Actor,
             Parameters = JsonSerializer.Serialize(parameters, OperationRun.Json),
             FaultPlan = http.HttpContext is { } context ? faults.PlanOf(context.Request) : null,
         };
@@ -59,16 +62,16 @@ public sealed class TierMoves(
         catch (DbUpdateException exception) when (TenantOperations.IsActiveOperationConflict(exception) || exception is DbUpdateConcurrencyException)
         {
             catalog.ChangeTracker.Clear();
-            return await new TenantOperations(catalog).ConflictAsync(tenant.Id, cancellationToken)
-                ?? Problems.Conflict("The tenant changed while the move was being started; look at it again and retry.");
+            return (null, await new TenantOperations(catalog).ConflictAsync(tenant.Id, cancellationToken)
+                ?? Problems.Conflict("The tenant changed while the move was being started; look at it again and retry."));
         }
         await broadcast.TenantChangedAsync(tenant.Id);
         runner.Wake();
-        return Results.Accepted(OperationResponse.Location(operation.Id), OperationResponse.From(operation));
+        return (operation, null);
     }
 
     /// <summary>A 409 when the tenant holds more projects than <paramref name="plan"/> allows.</summary>
-    private async Task<IResult?> ProjectsOverLimitAsync(Tenant tenant, Plan plan, CancellationToken cancellationToken)
+    private async Task<ProblemHttpResult?> ProjectsOverLimitAsync(Tenant tenant, Plan plan, CancellationToken cancellationToken)
     {
         var tier = tiers.Single(t => t.Kind == tenant.Isolation);
         await using var connection = await tier.ConnectAsync(tenant.Placement, cancellationToken);
@@ -79,6 +82,4 @@ public sealed class TierMoves(
                 $"The {plan.Name} plan allows {plan.Limits.MaxProjects} projects (maxProjects) and the tenant has {projects}; " +
                 "remove projects first, or ask again with \"force\": true to move it anyway.");
     }
-
-    private string Actor() => http.HttpContext?.User.FindFirst("sub")?.Value ?? "system";
 }

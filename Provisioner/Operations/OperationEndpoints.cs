@@ -1,3 +1,6 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Tenancy.Http;
@@ -10,36 +13,41 @@ public static class OperationEndpoints
     public static RouteGroupBuilder MapOperationEndpoints(this RouteGroupBuilder admin)
     {
         var operations = admin.MapGroup("/operations").WithTags("Operations");
-        operations.MapGet("/", ListAsync).WithName("ListOperations").WithSummary("Lists operations, newest first.")
-            .Produces<PagedList<OperationResponse>>();
-        operations.MapGet("/{id}", GetAsync).WithName("GetOperation").WithSummary("One long operation: phase, progress, report.")
-            .Produces<OperationResponse>();
-        operations.MapPost("/{id}/resume", ResumeAsync).WithName("ResumeOperation")
-            .WithSummary("Runs a failed or rolled-back operation again.").Produces<OperationResponse>(StatusCodes.Status202Accepted);
+        operations.MapGet("/", ListAsync)
+            .WithName("ListOperations").WithSummary("List operations, newest first, optionally of one tenant, kind or status");
+        operations.MapGet("/{id}", GetAsync)
+            .WithName("GetOperation").WithSummary("Get a long operation: phase, progress, report")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        operations.MapPost("/{id}/resume", ResumeAsync)
+            .WithName("ResumeOperation").WithSummary("Run a failed or rolled-back operation again")
+            .WithDescription("409 when the operation is still active or succeeded, cannot be resumed now, or another operation runs on its tenant.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return admin;
     }
 
-    private static async Task<IResult> GetAsync(string id, CatalogDbContext catalog, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<OperationResponse>, ProblemHttpResult>> GetAsync([Description(IdDescription)] string id, CatalogDbContext catalog,
+        CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var operationId, out var problem))
         {
-            return problem!;
+            return problem;
         }
         var operation = await catalog.Operations.AsNoTracking().SingleOrDefaultAsync(o => o.Id == operationId, cancellationToken);
-        return operation is null ? NotFound(id) : Results.Ok(OperationResponse.From(operation));
+        return operation is null ? NotFound(id) : TypedResults.Ok(OperationResponse.From(operation));
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, CatalogDbContext catalog, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PagedList<OperationResponse>>, ValidationProblem>> ListAsync([AsParameters] PageQuery paging,
+        [AsParameters] OperationListQuery filter, CatalogDbContext catalog, CancellationToken cancellationToken)
     {
-        if (!PageRequest.TryParse(request, out var page, out var problem))
+        if (!paging.TryRead(out var page, out var problem))
         {
-            return problem!;
+            return problem;
         }
         var query = catalog.Operations.AsNoTracking();
         var errors = new Dictionary<string, string[]>();
-        if (request.Query["tenantId"] is { Count: > 0 } tenant && !string.IsNullOrEmpty(tenant[0]))
+        if (!string.IsNullOrEmpty(filter.TenantId))
         {
-            if (Guid.TryParseExact(tenant[0], "D", out var tenantId))
+            if (Guid.TryParseExact(filter.TenantId, "D", out var tenantId))
             {
                 query = query.Where(o => o.TenantId == tenantId);
             }
@@ -48,22 +56,22 @@ public static class OperationEndpoints
                 errors["tenantId"] = ["tenantId must be a tenant id (a UUID)."];
             }
         }
-        if (request.Query["kind"] is { Count: > 0 } kind && !string.IsNullOrEmpty(kind[0]))
+        if (!string.IsNullOrEmpty(filter.Kind))
         {
-            if (TryParseName<OperationKind>(kind[0], out var value))
+            if (EnumQuery.TryParse<OperationKind>(filter.Kind, out var kind))
             {
-                query = query.Where(o => o.Kind == value);
+                query = query.Where(o => o.Kind == kind);
             }
             else
             {
                 errors["kind"] = ["kind must be one of: provision, move, migrate, offboard, import."];
             }
         }
-        if (request.Query["status"] is { Count: > 0 } status && !string.IsNullOrEmpty(status[0]))
+        if (!string.IsNullOrEmpty(filter.Status))
         {
-            if (TryParseName<OperationStatus>(status[0], out var value))
+            if (EnumQuery.TryParse<OperationStatus>(filter.Status, out var status))
             {
-                query = query.Where(o => o.Status == value);
+                query = query.Where(o => o.Status == status);
             }
             else
             {
@@ -76,15 +84,15 @@ public static class OperationEndpoints
         }
         var total = await query.CountAsync(cancellationToken);
         var items = await query.OrderByDescending(o => o.StartedAt).Skip(page.Skip).Take(page.PageSize).ToListAsync(cancellationToken);
-        return Results.Ok(new PagedList<OperationResponse>(items.Select(OperationResponse.From).ToList(), page.Page, page.PageSize, total));
+        return TypedResults.Ok(new PagedList<OperationResponse>(items.Select(OperationResponse.From).ToList(), page.Page, page.PageSize, total));
     }
 
-    private static async Task<IResult> ResumeAsync(string id, CatalogDbContext catalog, IEnumerable<IOperationHandler> handlers, OperationRunner runner,
-        AuditLog audit, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> ResumeAsync([Description(IdDescription)] string id,
+        CatalogDbContext catalog, IEnumerable<IOperationHandler> handlers, OperationRunner runner, ControlPlaneAudit audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var operationId, out var problem))
         {
-            return problem!;
+            return problem;
         }
         var operation = await catalog.Operations.SingleOrDefaultAsync(o => o.Id == operationId, cancellationToken);
         if (operation is null)
@@ -121,11 +129,23 @@ public static class OperationEndpoints
                 ?? Problems.Conflict("Another operation started on this tenant at the same moment.");
         }
         runner.Wake();
-        return Results.Accepted(OperationResponse.Location(operation.Id), OperationResponse.From(operation));
+        return OperationResponse.Accepted(operation);
     }
 
-    private static IResult NotFound(string id) => Problems.NotFound($"There is no operation '{id}'.");
+    private const string IdDescription = "The operation's id (a UUID).";
 
-    private static bool TryParseName<T>(string? value, out T parsed) where T : struct, Enum =>
-        Enum.TryParse(value, ignoreCase: true, out parsed) && !int.TryParse(value, out _);
+    private static ProblemHttpResult NotFound(string id) => Problems.NotFound($"There is no operation '{id}'.");
+}
+
+/// <summary><c>?tenantId=&amp;kind=&amp;status=</c> of the operation list, still as text, so the handler can say what is wrong with them.</summary>
+public sealed class OperationListQuery
+{
+    [FromQuery(Name = "tenantId"), Description("Only operations on this tenant (its id, a UUID).")]
+    public string? TenantId { get; init; }
+
+    [FromQuery(Name = "kind"), Description("Only operations of this kind: provision, move, migrate, offboard or import.")]
+    public string? Kind { get; init; }
+
+    [FromQuery(Name = "status"), Description("Only operations in this status: pending, running, succeeded, failed or rolledBack.")]
+    public string? Status { get; init; }
 }

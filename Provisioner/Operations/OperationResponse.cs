@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Operations;
@@ -40,6 +41,9 @@ public sealed record OperationResponse(
     }
 
     public static string Location(Guid operationId) => $"/admin/operations/{operationId}";
+
+    /// <summary>The answer to a request that started (or resumed) <paramref name="operation"/>: 202, its address and its state.</summary>
+    public static Accepted<OperationResponse> Accepted(Operation operation) => TypedResults.Accepted(Location(operation.Id), From(operation));
 }
 
 public sealed record OperationProgress(long Done, long Total);

@@ -198,27 +198,3 @@ public sealed class OperationRunner(
 
     private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length];
 }
-
-/// <summary>The <c>Operations</c> section: how the runner claims and holds operations.</summary>
-public sealed class OperationOptions
-{
-    public const string SectionName = "Operations";
-
-    /// <summary>Operations one instance runs at once.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 64)]
-    public int MaxConcurrent { get; set; } = 4;
-
-    /// <summary>
-    /// How long a lease lasts without renewal: how long an operation of a Provisioner that died waits
-    /// before another instance takes it over.
-    /// </summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(10);
-
-    public TimeSpan LeaseRenewal { get; set; } = TimeSpan.FromSeconds(3);
-
-    /// <summary>How often the runner looks for operations nobody wakes it for (left by a dead instance, made by another).</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>How long a run that failed unexpectedly waits before it is tried again.</summary>
-    public TimeSpan RetryAfterFailure { get; set; } = TimeSpan.FromSeconds(15);
-}

@@ -1,3 +1,5 @@
+using TieredTenancy.Tenancy.Hosting;
+
 namespace TieredTenancy.Provisioner.Operations;
 
 public static class OperationServices
@@ -5,7 +7,7 @@ public static class OperationServices
     /// <summary>Durable operations: the runner (which also recovers what a stopped instance left) and the one-per-tenant rule.</summary>
     public static IHostApplicationBuilder AddDurableOperations(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<OperationOptions>().BindConfiguration(OperationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<OperationOptions>(OperationOptions.SectionName);
         builder.Services.AddSingleton<OperationRunner>();
         builder.Services.AddHostedService(services => services.GetRequiredService<OperationRunner>());
         builder.Services.AddScoped<TenantOperations>();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using TieredTenancy.Tenancy.Http;
@@ -11,16 +12,18 @@ namespace TieredTenancy.Provisioner.Operations;
 /// </summary>
 public sealed class TenantOperations(CatalogDbContext catalog)
 {
+    /// <summary>Operations that still hold their tenant: pending or running (<see cref="Operation.IsActive"/>, as a query).</summary>
+    public IQueryable<Operation> Active =>
+        catalog.Operations.AsNoTracking().Where(o => o.Status == OperationStatus.Pending || o.Status == OperationStatus.Running);
+
     public Task<Operation?> ActiveAsync(Guid tenantId, CancellationToken cancellationToken) =>
-        catalog.Operations.AsNoTracking()
-            .Where(o => o.TenantId == tenantId && (o.Status == OperationStatus.Pending || o.Status == OperationStatus.Running))
-            .SingleOrDefaultAsync(cancellationToken);
+        Active.Where(o => o.TenantId == tenantId).SingleOrDefaultAsync(cancellationToken);
 
     /// <summary>A 409 naming the tenant's running operation, or null when none runs.</summary>
-    public async Task<IResult?> ConflictAsync(Guid tenantId, CancellationToken cancellationToken) =>
+    public async Task<ProblemHttpResult?> ConflictAsync(Guid tenantId, CancellationToken cancellationToken) =>
         await ActiveAsync(tenantId, cancellationToken) is { } running ? Conflict(running) : null;
 
-    public static IResult Conflict(Operation running) =>
+    public static ProblemHttpResult Conflict(Operation running) =>
         Problems.Conflict(
             $"The tenant has a {running.Kind.ToString().ToLowerInvariant()} operation running ({running.Id}, phase '{running.Phase}'); " +
             $"wait for it to end (GET {OperationResponse.Location(running.Id)}).");

@@ -24,4 +24,8 @@ public sealed class PlanCatalog(IServiceScopeFactory scopes, IMemoryCache cache)
 
     public async Task<Plan?> FindAsync(string name, CancellationToken cancellationToken) =>
         (await AllAsync(cancellationToken)).GetValueOrDefault(name);
+
+    /// <summary>What a request that names no existing plan is told.</summary>
+    public async Task<string> UnknownPlanErrorAsync(CancellationToken cancellationToken) =>
+        $"plan must be one of: {string.Join(", ", (await AllAsync(cancellationToken)).Keys.Order())}.";
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using TieredTenancy.Provisioner.Plans;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Http;
@@ -8,37 +9,35 @@ public static class ProvisioningEndpoints
 {
     public static RouteGroupBuilder MapProvisioningEndpoints(this RouteGroupBuilder admin)
     {
-        admin.MapPost("/tenants", CreateAsync).WithTags("Tenants").WithName("CreateTenant")
-            .WithSummary("Provisions a tenant at its plan's isolation.").Produces<TenantResponse>(StatusCodes.Status201Created);
+        admin.MapPost("/tenants", CreateAsync).WithTags("Tenants")
+            .WithName("CreateTenant").WithSummary("Provision a tenant at its plan's isolation")
+            .WithDescription("409 when the slug is taken.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return admin;
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, PlanCatalog plans, TenantProvisioning provisioning,
-        CancellationToken cancellationToken)
+    // The body's fields and its plan are checked together, so one answer names every bad field; the plan needs the catalog.
+    private static async Task<Results<Created<TenantResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(JsonBody<CreateTenantRequest> body,
+        PlanCatalog plans, TenantProvisioning provisioning, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync<CreateTenantRequest>(request);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        var errors = body!.Validate();
-        var plan = body.Plan is null ? null : await plans.FindAsync(body.Plan, cancellationToken);
+        var request = body.Value;
+        var errors = request.Validate();
+        var plan = request.Plan is null ? null : await plans.FindAsync(request.Plan, cancellationToken);
         if (plan is null && !errors.ContainsKey("plan"))
         {
-            var known = (await plans.AllAsync(cancellationToken)).Keys.Order();
-            errors["plan"] = [$"plan must be one of: {string.Join(", ", known)}."];
+            errors["plan"] = [await plans.UnknownPlanErrorAsync(cancellationToken)];
         }
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
         }
 
-        var result = await provisioning.CreateAsync(body.Slug!, body.Name!.Trim(), plan!, cancellationToken);
+        var result = await provisioning.CreateAsync(request.Slug!, request.Name!.Trim(), plan!, cancellationToken);
         if (result.IsSlugTaken)
         {
-            return Problems.Conflict($"The slug '{body.Slug}' is already taken by another tenant.");
+            return Problems.Conflict($"The slug '{request.Slug}' is already taken by another tenant.");
         }
         var tenant = TenantResponse.From(result.Tenant!, result.MigrationVersion!);
-        return Results.Created($"/admin/tenants/{tenant.Id}", tenant);
-    }}
+        return TypedResults.Created($"/admin/tenants/{tenant.Id}", tenant);
+    }
+}

@@ -19,7 +19,7 @@ public sealed class TenantProvisioning(
     CatalogDbContext catalog,
     IEnumerable<ITierStorage> tiers,
     FaultInjection faults,
-    AuditLog audit,
+    ControlPlaneAudit audit,
     ILogger<TenantProvisioning> logger)
 {
     public async Task<ProvisioningResult> CreateAsync(string slug, string name, Plan plan, CancellationToken cancellationToken)
@@ -136,7 +136,7 @@ public sealed class TenantProvisioning(
         catalog.ChangeTracker.Clear();
         await catalog.StorageTargets.Where(target => target.TenantId == tenant.Id).ExecuteDeleteAsync(cancellationToken);
         await catalog.Tenants.Where(t => t.Id == tenant.Id).ExecuteDeleteAsync(cancellationToken);
-        catalog.AuditEvents.Add(new AuditEvent { Actor = "system", Action = "tenant.create.undone", TenantId = tenant.Id, Detail = $"slug={tenant.Slug}" });
+        audit.Record("tenant.create.undone", tenant.Id, $"slug={tenant.Slug}", actor: ControlPlaneAudit.SystemActor);
         await catalog.SaveChangesAsync(cancellationToken);
     }
 

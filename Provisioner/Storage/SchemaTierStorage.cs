@@ -3,6 +3,7 @@ using Npgsql;
 using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Storage;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Storage;
 
@@ -22,11 +23,6 @@ public sealed class StorageBootstrap(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(_options.AppPassword))
-        {
-            throw new InvalidOperationException("TenantStorage:AppPassword is not set; the AppHost passes its 'app-db-password' parameter.");
-        }
-
         await using var scope = scopes.CreateAsyncScope();
         var catalog = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
         await catalog.Database.MigrateAsync(cancellationToken);

@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.DataProtection;
-using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Tenancy.Data;
+using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Storage;
 
@@ -21,9 +22,7 @@ public static class StorageServices
             .SetApplicationName(TenantConnectionProtection.ApplicationName)
             .PersistKeysToDbContext<CatalogDbContext>();
 
-        builder.Services.AddOptions<TenantStorageOptions>().BindConfiguration(TenantStorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ProvisioningOptions>().BindConfiguration(ProvisioningOptions.SectionName);
-        builder.Services.AddSingleton<FaultInjection>();
+        builder.Services.AddValidatedOptions<TenantStorageOptions>(TenantStorageOptions.SectionName);
         builder.Services.AddSingleton<TenantServers>();
         builder.Services.AddSingleton(TenantMigrations.Load());
         builder.Services.AddSingleton(TenantTables.Load());
@@ -36,22 +35,5 @@ public static class StorageServices
         builder.Services.AddScoped<ITierStorage>(services => services.GetRequiredService<SchemaTierStorage>());
         builder.Services.AddScoped<ITierStorage>(services => services.GetRequiredService<DatabaseTierStorage>());
         return builder;
-    }
-
-    /// <summary>Test runs only: a request's fault plan applies to the work it does (see <see cref="FaultInjection"/>).</summary>
-    public static WebApplication UseFaultInjection(this WebApplication app)
-    {
-        var faults = app.Services.GetRequiredService<FaultInjection>();
-        if (faults.Enabled)
-        {
-            app.Use(async (context, next) =>
-            {
-                using (faults.Use(faults.PlanOf(context.Request)))
-                {
-                    await next(context);
-                }
-            });
-        }
-        return app;
     }
 }

@@ -1,6 +1,7 @@
+using System.ComponentModel;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using TieredTenancy.Provisioner.Audit;
-using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Registry;
@@ -12,38 +13,44 @@ public static class TenantEndpoints
     public static RouteGroupBuilder MapTenantEndpoints(this RouteGroupBuilder admin)
     {
         var tenants = admin.MapGroup("/tenants").WithTags("Tenants");
-        tenants.MapGet("/", ListAsync);
-        tenants.MapGet("/{idOrSlug}", GetAsync);
-        tenants.MapPost("/{id}/suspend", (string id, TenantStatusChange change, CancellationToken cancellationToken) =>
-            change.ApplyAsync(id, TenantStatus.Active, TenantStatus.Suspended, "tenant.suspend", cancellationToken));
-        tenants.MapPost("/{id}/resume", (string id, TenantStatusChange change, CancellationToken cancellationToken) =>
-            change.ApplyAsync(id, TenantStatus.Suspended, TenantStatus.Active, "tenant.resume", cancellationToken));
+        tenants.MapGet("/", ListAsync)
+            .WithName("ListTenants").WithSummary("List tenants, optionally of one plan or status");
+        tenants.MapGet("/{idOrSlug}", GetAsync)
+            .WithName("GetTenant").WithSummary("Get a tenant by its id or its slug")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        tenants.MapPost("/{id}/suspend", SuspendAsync)
+            .WithName("SuspendTenant").WithSummary("Stop serving a tenant")
+            .WithDescription("409 when the tenant is not active, or an operation runs on it.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        tenants.MapPost("/{id}/resume", ResumeAsync)
+            .WithName("ResumeTenant").WithSummary("Serve a suspended tenant again")
+            .WithDescription("409 when the tenant is not suspended, or an operation runs on it.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return admin;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, CatalogDbContext catalog, PlanCatalog plans, TenantLookup lookup,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PagedList<TenantResponse>>, ValidationProblem>> ListAsync([AsParameters] PageQuery paging,
+        [AsParameters] TenantListQuery filter, CatalogDbContext catalog, PlanCatalog plans, TenantLookup lookup, CancellationToken cancellationToken)
     {
-        if (!PageRequest.TryParse(request, out var page, out var problem))
+        if (!paging.TryRead(out var page, out var problem))
         {
-            return problem!;
+            return problem;
         }
 
         var query = catalog.Tenants.AsNoTracking().Where(tenant => tenant.Status != TenantStatus.Provisioning);
         var errors = new Dictionary<string, string[]>();
-        if (request.Query["plan"] is { Count: > 0 } planFilter && !string.IsNullOrEmpty(planFilter[0]))
+        if (!string.IsNullOrEmpty(filter.Plan))
         {
-            var plan = planFilter[0]!;
+            var plan = filter.Plan;
             if (await plans.FindAsync(plan, cancellationToken) is null)
             {
                 errors["plan"] = ["plan must name an existing plan."];
             }
             query = query.Where(tenant => tenant.Plan == plan);
         }
-        if (request.Query["status"] is { Count: > 0 } statusFilter && !string.IsNullOrEmpty(statusFilter[0]))
+        if (!string.IsNullOrEmpty(filter.Status))
         {
-            if (Enum.TryParse<TenantStatus>(statusFilter[0], ignoreCase: true, out var status) && status != TenantStatus.Provisioning
-                && !int.TryParse(statusFilter[0], out _))
+            if (EnumQuery.TryParse<TenantStatus>(filter.Status, out var status) && status != TenantStatus.Provisioning)
             {
                 query = query.Where(tenant => tenant.Status == status);
             }
@@ -59,10 +66,11 @@ public static class TenantEndpoints
 
         var total = await query.CountAsync(cancellationToken);
         var items = await query.OrderBy(tenant => tenant.Id).Skip(page.Skip).Take(page.PageSize).ToListAsync(cancellationToken);
-        return Results.Ok(new PagedList<TenantResponse>(await lookup.DescribeAsync(items, cancellationToken), page.Page, page.PageSize, total));
+        return TypedResults.Ok(new PagedList<TenantResponse>(await lookup.DescribeAsync(items, cancellationToken), page.Page, page.PageSize, total));
     }
 
-    private static async Task<IResult> GetAsync(string idOrSlug, TenantLookup lookup, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> GetAsync(
+        [Description("The tenant's id (a UUID) or its slug.")] string idOrSlug, TenantLookup lookup, CancellationToken cancellationToken)
     {
         Tenant? tenant;
         if (Guid.TryParseExact(idOrSlug, "D", out var id))
@@ -77,42 +85,28 @@ public static class TenantEndpoints
         {
             return Problems.BadRequest("The tenant must be named by its id (a UUID) or its slug.");
         }
-        return tenant is null
-            ? Problems.NotFound($"There is no tenant '{idOrSlug}'.")
-            : Results.Ok(await lookup.DescribeAsync(tenant, cancellationToken));
+        return tenant is null ? NotFound(idOrSlug) : TypedResults.Ok(await lookup.DescribeAsync(tenant, cancellationToken));
     }
+
+    private static Task<Results<Ok<TenantResponse>, ProblemHttpResult>> SuspendAsync([Description(IdDescription)] string id, TenantStatusChange change,
+        CancellationToken cancellationToken) =>
+        change.ApplyAsync(id, TenantStatus.Active, TenantStatus.Suspended, "tenant.suspend", cancellationToken);
+
+    private static Task<Results<Ok<TenantResponse>, ProblemHttpResult>> ResumeAsync([Description(IdDescription)] string id, TenantStatusChange change,
+        CancellationToken cancellationToken) =>
+        change.ApplyAsync(id, TenantStatus.Suspended, TenantStatus.Active, "tenant.resume", cancellationToken);
+
+    internal const string IdDescription = "The tenant's id (a UUID).";
+
+    internal static ProblemHttpResult NotFound(string id) => Problems.NotFound($"There is no tenant '{id}'.");
 }
 
-/// <summary>Suspend and resume: a status change from one state to another, audited and broadcast.</summary>
-public sealed class TenantStatusChange(CatalogDbContext catalog, TenantLookup lookup, TenantOperations operations, AuditLog audit, RegistryBroadcast broadcast)
+/// <summary><c>?plan=&amp;status=</c> of the tenant list, still as text, so the handler can say what is wrong with them.</summary>
+public sealed class TenantListQuery
 {
-    public async Task<IResult> ApplyAsync(string id, TenantStatus from, TenantStatus to, string action, CancellationToken cancellationToken)
-    {
-        if (!RouteIds.TryParse(id, out var tenantId, out var problem))
-        {
-            return problem!;
-        }
-        var tenant = await lookup.FindAsync(tenantId, cancellationToken);
-        if (tenant is null)
-        {
-            return Problems.NotFound($"There is no tenant '{id}'.");
-        }
-        if (await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict)
-        {
-            return conflict;
-        }
-        if (tenant.Status != to)
-        {
-            if (tenant.Status != from)
-            {
-                return Problems.Conflict($"The tenant is {tenant.Status.ToString().ToLowerInvariant()}; only a {from.ToString().ToLowerInvariant()} tenant can be changed to {to.ToString().ToLowerInvariant()}.");
-            }
-            tenant.Status = to;
-            tenant.UpdatedAt = DateTimeOffset.UtcNow;
-            audit.Record(action, tenant.Id);
-            await catalog.SaveChangesAsync(cancellationToken);
-            await broadcast.TenantChangedAsync(tenant.Id);
-        }
-        return Results.Ok(await lookup.DescribeAsync(tenant, cancellationToken));
-    }
+    [FromQuery(Name = "plan"), Description("Only tenants of this plan (a plan's name).")]
+    public string? Plan { get; init; }
+
+    [FromQuery(Name = "status"), Description("Only tenants in this status: active, suspended, moving, offboarding or deleted.")]
+    public string? Status { get; init; }
 }

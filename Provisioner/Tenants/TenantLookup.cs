@@ -5,10 +5,14 @@ using TieredTenancy.Tenancy.Registry;
 namespace TieredTenancy.Provisioner.Tenants;
 
 /// <summary>Finds tenants, the migration version of the storage each is served from, and its running operation.</summary>
-public sealed class TenantLookup(CatalogDbContext catalog)
+public sealed class TenantLookup(CatalogDbContext catalog, TenantOperations operations)
 {
     public Task<Tenant?> FindAsync(Guid id, CancellationToken cancellationToken) =>
         catalog.Tenants.SingleOrDefaultAsync(tenant => tenant.Id == id && tenant.Status != TenantStatus.Provisioning, cancellationToken);
+
+    /// <summary>A tenant that can still be changed: not a deletion tombstone.</summary>
+    public async Task<Tenant?> FindExistingAsync(Guid id, CancellationToken cancellationToken) =>
+        await FindAsync(id, cancellationToken) is { Status: not TenantStatus.Deleted } tenant ? tenant : null;
 
     public Task<Tenant?> FindBySlugAsync(string slug, CancellationToken cancellationToken) =>
         catalog.Tenants.SingleOrDefaultAsync(tenant => tenant.Slug == slug && tenant.Status != TenantStatus.Provisioning, cancellationToken);
@@ -21,9 +25,7 @@ public sealed class TenantLookup(CatalogDbContext catalog)
             .Where(target => servers.Contains(target.Server))
             .Where(target => target.TenantId == null || ids.Contains(target.TenantId))
             .ToListAsync(cancellationToken);
-        var running = await catalog.Operations.AsNoTracking()
-            .Where(o => ids.Contains(o.TenantId) && (o.Status == OperationStatus.Pending || o.Status == OperationStatus.Running))
-            .ToDictionaryAsync(o => o.TenantId!.Value, cancellationToken);
+        var running = await operations.Active.Where(o => ids.Contains(o.TenantId)).ToDictionaryAsync(o => o.TenantId!.Value, cancellationToken);
         return tenants.Select(tenant => TenantResponse.From(tenant,
                 targets.FirstOrDefault(target => target.Server == tenant.Placement.Server
                     && target.Database == tenant.Placement.Database

@@ -1,20 +1,18 @@
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Plans;
-using TieredTenancy.Tenancy.Http;
 
 namespace TieredTenancy.Provisioner.Tenants;
 
 public static class TenantServices
 {
-    /// <summary>Reading tenants, suspending and resuming them, plans, the audit log and the registry broadcast.</summary>
+    /// <summary>Reading tenants, suspending and resuming them, plans, the control-plane audit and the registry broadcast.</summary>
     public static IHostApplicationBuilder AddTenantRegistry(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHttpContextAccessor();
-        builder.Services.AddProblemDetailsDefaults();
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<PlanCatalog>();
         builder.Services.AddSingleton<RegistryBroadcast>();
-        builder.Services.AddScoped<AuditLog>();
+        builder.Services.AddScoped<ControlPlaneAudit>();
         builder.Services.AddScoped<TenantLookup>();
         builder.Services.AddScoped<TenantStatusChange>();
         return builder;

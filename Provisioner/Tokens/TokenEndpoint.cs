@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
+using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Registry;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -32,10 +33,10 @@ public static class TokenEndpoint
                 return Refuse(Errors.InvalidClient, "The client is not registered.");
             }
 
-            var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
-            identity.SetClaim(Claims.Subject, client.ClientId)
+            var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, TenancyClaims.Role);
+            identity.SetClaim(TenancyClaims.Subject, client.ClientId)
                 .SetClaim(Claims.Name, client.Name)
-                .SetClaims(Claims.Role, [client.Role]);
+                .SetClaims(TenancyClaims.Role, [client.Role]);
             if (client.TenantId is { } tenantId)
             {
                 var status = await catalog.Tenants.Where(t => t.Id == tenantId).Select(t => (TenantStatus?)t.Status).SingleOrDefaultAsync(cancellationToken);
@@ -43,9 +44,9 @@ public static class TokenEndpoint
                 {
                     return Refuse(Errors.InvalidGrant, $"The client's tenant is {status?.ToString().ToLowerInvariant() ?? "gone"}; no token is issued.");
                 }
-                identity.SetClaim(TokenIssuing.TenantIdClaim, tenantId.ToString());
+                identity.SetClaim(TenancyClaims.TenantId, tenantId.ToString());
             }
-            identity.SetAudiences(TokenIssuing.Audience);
+            identity.SetAudiences(TenancyClaims.Audience);
             identity.SetDestinations(_ => [Destinations.AccessToken]);
             return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }).ExcludeFromDescription();

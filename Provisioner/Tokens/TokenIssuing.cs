@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
+using TieredTenancy.Tenancy.Hosting;
+using TieredTenancy.Tenancy.Http;
+using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Tokens;
@@ -11,16 +14,19 @@ namespace TieredTenancy.Provisioner.Tokens;
 /// </summary>
 public static class TokenIssuing
 {
-    /// <summary>The audience of every access token: the platform's APIs.</summary>
-    public const string Audience = "tieredtenancy";
-
-    public const string TenantIdClaim = "tenant_id";
-
     public const string PlatformAdminPolicy = "platform-admin";
+
+    /// <summary>
+    /// The endpoints are the control plane's: a platform-admin token or nothing. No token, or one
+    /// that is not valid: 401; a tenant client's token: 403.
+    /// </summary>
+    public static TBuilder RequirePlatformAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(PlatformAdminPolicy)
+            .ProducesProblems(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
 
     public static IHostApplicationBuilder AddTokenIssuing(this IHostApplicationBuilder builder)
     {
-        builder.Services.Configure<TokenOptions>(builder.Configuration.GetSection(TokenOptions.SectionName));
+        builder.Services.AddValidatedOptions<TokenOptions>(TokenOptions.SectionName);
         builder.Services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<CatalogDbContext>())
             .AddServer(server =>
@@ -42,7 +48,7 @@ public static class TokenIssuing
             .AddValidation(validation =>
             {
                 validation.UseLocalServer();
-                validation.AddAudiences(Audience);
+                validation.AddAudiences(TenancyClaims.Audience);
                 validation.UseAspNetCore();
             });
 
@@ -53,16 +59,7 @@ public static class TokenIssuing
             .AddPolicy(PlatformAdminPolicy, policy => policy
                 .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
-                .RequireRole(ClientRoles.PlatformAdmin));
+                .RequireRole(TenancyRoles.PlatformAdmin));
         return builder;
     }
-}
-
-/// <summary>The <c>Tokens</c> section.</summary>
-public sealed class TokenOptions
-{
-    public const string SectionName = "Tokens";
-
-    /// <summary>The issuer written into tokens; fixed, so every caller and validator agrees whatever address it used.</summary>
-    public Uri Issuer { get; set; } = new("http://provisioner/");
 }

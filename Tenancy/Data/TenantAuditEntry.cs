@@ -1,8 +1,10 @@
 namespace TieredTenancy.Tenancy.Data;
 
 /// <summary>
-/// The tenant's own audit trail, kept with its data (so it moves with the tenant between tiers):
-/// what was done to its data, by whom, including every platform-admin access.
+/// Tenant plane, in the tenant's data (table <c>audit_entries</c>): one entry of the tenant's own audit
+/// trail, kept with its data (so it moves with the tenant between tiers): what was done to its data,
+/// by whom, including every platform-admin access. The control plane's events are
+/// <see cref="Registry.ControlPlaneAuditEvent"/>, in the catalog.
 /// </summary>
 public sealed class TenantAuditEntry : ITenantOwned
 {

@@ -3,8 +3,11 @@ using Microsoft.EntityFrameworkCore;
 namespace TieredTenancy.Tenancy.Data;
 
 /// <summary>
-/// The tenant data model. One model serves every tier: the tables are the same in the shared
-/// database, in a tenant schema and in a tenant database; only the connection differs.
+/// The EF Core context of tenant data (projects, tasks, comments, the tenant's audit trail): the Api
+/// serves a tenant through it, the Provisioner reads its model for migrations and tables. One model
+/// serves every tier: the tables are the same in the shared database, in a tenant schema and in a
+/// tenant database; only the connection differs. Which tenant a request acts on is the Api's
+/// <c>RequestTenant</c>, not this.
 /// </summary>
 public sealed class TenantDataContext(DbContextOptions<TenantDataContext> options) : DbContext(options)
 {

@@ -1,7 +1,10 @@
+using System.Reflection;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -52,3 +55,25 @@ public static class JsonBody
         return end > 0 ? message[..(end + 1)] : message;
     }
 }
+
+/// <summary>
+/// A handler's JSON request body, read by <see cref="JsonBody.ReadAsync{T}"/> in an endpoint filter
+/// that this parameter adds (not JSON: 415; malformed, the wrong shape or empty: 400), with its
+/// schema for OpenAPI. Its fields are the handler's to check, for bodies whose checks need more
+/// than the body (the catalog's plans, the deployment's servers); otherwise take a <see cref="ValidatedBody{T}"/>.
+/// </summary>
+public sealed class JsonBody<T> : IEndpointParameterMetadataProvider where T : class
+{
+    private T? _value;
+
+    /// <summary>The body, read before the handler runs.</summary>
+    public T Value => _value ?? throw new InvalidOperationException($"The {typeof(T).Name} body is read by the endpoint's filter, which did not run.");
+
+    public static ValueTask<JsonBody<T>?> BindAsync(HttpContext context) => ValueTask.FromResult<JsonBody<T>?>(new JsonBody<T>());
+
+    public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder) =>
+        BodyParameter.Populate<JsonBody<T>, T>(parameter, builder, ReadAsync, (body, value) => body._value = value);
+
+    private static async Task<(T? Value, IResult? Problem)> ReadAsync(HttpRequest request) => await JsonBody.ReadAsync<T>(request);
+}
+

@@ -2,7 +2,6 @@ using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.AspNetCore.Mvc;
 
 namespace TieredTenancy.Tenancy.Http;
 
@@ -24,24 +23,6 @@ public sealed class ValidatedBody<T> : IEndpointParameterMetadataProvider where 
     // that must come first (the platform-admin audit).
     public static ValueTask<ValidatedBody<T>?> BindAsync(HttpContext context) => ValueTask.FromResult<ValidatedBody<T>?>(new ValidatedBody<T>());
 
-    public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder)
-    {
-        // The body's type without its media type: with one, routing would refuse other media types
-        // itself (a bare 415, before the endpoint's filters), where JsonBody answers them.
-        builder.Metadata.Add(new AcceptsMetadata([], typeof(T)));
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails), ["application/problem+json"]));
-        builder.Metadata.Add(Problems.ResponseMetadata(StatusCodes.Status415UnsupportedMediaType));
-
-        var position = parameter.Position;
-        builder.FilterFactories.Add((_, next) => async invocation =>
-        {
-            var (value, problem) = await JsonBody.ReadValidAsync<T>(invocation.HttpContext.Request);
-            if (problem is not null)
-            {
-                return problem;
-            }
-            invocation.GetArgument<ValidatedBody<T>>(position)._value = value;
-            return await next(invocation);
-        });
-    }
+    public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder) =>
+        BodyParameter.Populate<ValidatedBody<T>, T>(parameter, builder, JsonBody.ReadValidAsync<T>, (body, value) => body._value = value);
 }

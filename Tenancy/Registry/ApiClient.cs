@@ -14,17 +14,8 @@ public sealed class ApiClient
 
     public required string Name { get; init; }
 
+    /// <summary>One of <see cref="TenancyRoles"/>.</summary>
     public required string Role { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
-}
-
-/// <summary>The roles, as the Provisioner names them until it uses <see cref="TenancyRoles"/> directly.</summary>
-public static class ClientRoles
-{
-    public const string PlatformAdmin = TenancyRoles.PlatformAdmin;
-    public const string Member = TenancyRoles.Member;
-    public const string Admin = TenancyRoles.Admin;
-
-    public static bool IsTenantRole(string? role) => TenancyRoles.IsTenantRole(role);
 }

@@ -14,7 +14,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<StorageTarget> StorageTargets => Set<StorageTarget>();
     public DbSet<Operation> Operations => Set<Operation>();
-    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<ControlPlaneAuditEvent> AuditEvents => Set<ControlPlaneAuditEvent>();
     public DbSet<ApiClient> ApiClients => Set<ApiClient>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -80,8 +80,10 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             operation.HasIndex(o => new { o.Status, o.LeaseExpiresAt });
         });
 
-        modelBuilder.Entity<AuditEvent>(audit =>
+        modelBuilder.Entity<ControlPlaneAuditEvent>(audit =>
         {
+            // The table keeps its name from before the entity said which plane it belongs to.
+            audit.ToTable("audit_events");
             audit.HasIndex(a => new { a.TenantId, a.At });
             audit.Property(a => a.Actor).HasMaxLength(100);
             audit.Property(a => a.Action).HasMaxLength(60);

@@ -38,8 +38,8 @@ public sealed class TenantStorageOptions
     [Required, RegularExpression(RoleName)]
     public string AppRole { get; set; } = "tt_app";
 
-    /// <summary>The Api role's password (an AppHost secret parameter).</summary>
-    [Required]
+    /// <summary>The Api role's password (an AppHost secret parameter): the Provisioner sets it, the Api logs in with it.</summary>
+    [Required(ErrorMessage = "TenantStorage:AppPassword is not set; the AppHost passes its 'app-db-password' parameter.")]
     public string AppPassword { get; set; } = "";
 
     /// <summary>

@@ -13,8 +13,8 @@ namespace TieredTenancy.Tests.Contract;
 [Collection(StackCollection.Name)]
 public sealed class OpenApiDocumentTests(StackFixture stack)
 {
-    /// <summary>The services that publish a document; the Provisioner joins when it publishes one.</summary>
-    public static TheoryData<string> Services() => new() { "api" };
+    /// <summary>The services that publish a document: the tenant plane and the control plane.</summary>
+    public static TheoryData<string> Services() => new() { "api", "provisioner" };
 
     // Outside the contract: the probes and the documents themselves.
     private static readonly string[] Infrastructure = ["/health", "/alive", "/openapi", "/scalar"];

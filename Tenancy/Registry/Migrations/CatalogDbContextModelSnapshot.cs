@@ -371,7 +371,7 @@ namespace TieredTenancy.Tenancy.Registry.Migrations
                     b.ToTable("api_clients", (string)null);
                 });
 
-            modelBuilder.Entity("TieredTenancy.Tenancy.Registry.AuditEvent", b =>
+            modelBuilder.Entity("TieredTenancy.Tenancy.Registry.ControlPlaneAuditEvent", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()

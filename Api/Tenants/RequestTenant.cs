@@ -1,7 +1,11 @@
 namespace TieredTenancy.Api.Tenants;
 
-/// <summary>The tenant the current request acts on, set by <see cref="TenantResolution"/> before any data access.</summary>
-public sealed class TenantContext
+/// <summary>
+/// Tenant plane (Api), one per request: the tenant the current request acts on and who acts, set by
+/// <see cref="TenantResolution"/> before any data access. Not the tenant's data: that is
+/// <see cref="TieredTenancy.Tenancy.Data.TenantDataContext"/>, opened for this tenant.
+/// </summary>
+public sealed class RequestTenant
 {
     private ResolvedTenant? _tenant;
 

@@ -5,12 +5,13 @@ using TieredTenancy.Tenancy.Identity;
 namespace TieredTenancy.Api.Audit;
 
 /// <summary>
-/// Platform-admin access to tenant data leaves a trace in the tenant's own audit trail, saved
-/// before the endpoint reads or writes anything (see <see cref="TenantPlane.RequireTenant{TBuilder}"/>).
+/// Tenant plane (Api): the endpoint filter through which platform-admin access to tenant data leaves a
+/// trace in the tenant's own audit trail (<see cref="TenantAuditTrail"/>), saved before the endpoint
+/// reads or writes anything (see <see cref="TenantPlane.RequireTenant{TBuilder}"/>).
 /// A filter, not a step of resolution: it runs with the endpoint, so a request retried on a fresh
 /// scope is audited where it is finally served.
 /// </summary>
-public static class PlatformAdminAccessAudit
+public static class PlatformAdminAuditFilter
 {
     public const string Action = "platform-admin.access";
 
@@ -20,7 +21,7 @@ public static class PlatformAdminAccessAudit
         if (http.User.IsInRole(TenancyRoles.PlatformAdmin))
         {
             var services = http.RequestServices;
-            services.GetRequiredService<TenantAudit>().Record(Action, $"{http.Request.Method} {http.Request.Path}");
+            services.GetRequiredService<TenantAuditTrail>().Record(Action, $"{http.Request.Method} {http.Request.Path}");
             await services.GetRequiredService<TenantDataContext>().SaveChangesAsync(http.RequestAborted);
         }
         return await next(invocation);

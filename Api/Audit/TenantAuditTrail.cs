@@ -3,8 +3,12 @@ using TieredTenancy.Tenancy.Data;
 
 namespace TieredTenancy.Api.Audit;
 
-/// <summary>Adds an entry to the tenant's own audit trail, saved with the change it describes.</summary>
-public sealed class TenantAudit(TenantDataContext data, TenantContext tenant)
+/// <summary>
+/// Tenant plane (Api): adds a <see cref="TenantAuditEntry"/> to the tenant's own audit trail, kept with
+/// its data and saved with the change it describes. What the control plane does to tenants is the
+/// Provisioner's <c>ControlPlaneAudit</c>, in the catalog.
+/// </summary>
+public sealed class TenantAuditTrail(TenantDataContext data, RequestTenant tenant)
 {
     public void Record(string action, Guid target) => Record(action, target.ToString());
 

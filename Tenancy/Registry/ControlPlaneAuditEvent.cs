@@ -1,7 +1,10 @@
 namespace TieredTenancy.Tenancy.Registry;
 
-/// <summary>Who did what, when, to which tenant.</summary>
-public sealed class AuditEvent
+/// <summary>
+/// Control plane, in the catalog (table <c>audit_events</c>): who did what, when, to which tenant,
+/// written by the Provisioner. The tenant's own trail is <see cref="Data.TenantAuditEntry"/>, in its data.
+/// </summary>
+public sealed class ControlPlaneAuditEvent
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
 
