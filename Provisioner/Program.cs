@@ -1,6 +1,7 @@
 using TieredTenancy.Provisioner;
 using TieredTenancy.Provisioner.Clients;
 using TieredTenancy.Provisioner.Faults;
+using TieredTenancy.Provisioner.Migrations;
 using TieredTenancy.Provisioner.Moves;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
@@ -22,6 +23,7 @@ builder.AddTenantRegistry();
 builder.AddTenantProvisioning();
 builder.AddDurableOperations();
 builder.AddTierMoves();
+builder.AddFleetMigrations();
 builder.AddTokenIssuing();
 builder.AddAdminApiContract();
 
@@ -41,6 +43,7 @@ app.MapGroup("/admin")
     .MapProvisioningEndpoints()
     .MapTenantEndpoints()
     .MapMoveEndpoints()
+    .MapMigrationEndpoints()
     .MapClientEndpoints()
     .MapOperationEndpoints();
 

@@ -42,7 +42,7 @@ public static class BaselineEndpoints
                     return Results.NotFound();
                 }
                 await using var data = plain.Open(tenant);
-                var tasks = await TaskListing.PageAsync(data, id, new PageRequest(1, PageRequest.DefaultPageSize), cancellationToken,
+                var tasks = await TaskListing.PageAsync(data, id, new PageRequest(1, PageRequest.DefaultPageSize), TaskFilter.None, cancellationToken,
                     ignoreTenantFilter: true, tenantId);
                 return tasks is null ? Results.NotFound() : Results.Ok(tasks);
             }).ExcludeFromDescription();

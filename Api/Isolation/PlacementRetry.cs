@@ -6,13 +6,15 @@ using TieredTenancy.Tenancy.Isolation;
 namespace TieredTenancy.Api.Isolation;
 
 /// <summary>
-/// A tenant request whose placement refused it because the tenant moved (its fence refuses the
-/// epoch this replica had cached, or the old schema or database is gone) is run again on the new
-/// placement: the registry entry is read afresh past the caches, the request gets a new service
-/// scope (a new data context) and its body is read again from the start. The client sees a
-/// success, a little later; nothing was written at the old placement, since the fence refused it
-/// in the same transaction. A refusal while the registry still names the refused placement (the
-/// moment between a move's fence and its flip) is waited out briefly, then answered 503.
+/// A tenant request whose storage refused it because the tenant's registry entry changed under
+/// this replica is run again: the tenant moved (its old placement's fence refuses the epoch this
+/// replica had cached, or the old schema or database is gone), or its storage was migrated to
+/// another shape (a column the cached shape expects is gone). The registry entry is read afresh
+/// past the caches, the request gets a new service scope (a new data context) and its body is read
+/// again from the start. The client sees a success, a little later; nothing was written at the old
+/// placement, since the fence refused it in the same transaction. A refusal while the registry
+/// still names what was refused (the moment between a move's fence and its flip, or a migration's
+/// commit and its registry write) is waited out briefly, then answered 503 or rethrown.
 /// </summary>
 public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache registry, IServiceScopeFactory scopes, ILogger<PlacementRetry> logger)
 {
@@ -79,7 +81,7 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
         }
     }
 
-    /// <summary>The tenant's entry once the registry names a newer placement than <paramref name="stale"/>; null if it does not within the wait.</summary>
+    /// <summary>The tenant's entry once the registry names a newer placement or storage version than <paramref name="stale"/>; null if it does not within the wait.</summary>
     private async Task<ResolvedTenant?> MovedEntryAsync(ResolvedTenant stale, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + FlipWait;
@@ -90,7 +92,7 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
             {
                 return null;
             }
-            if (fresh.Placement.Epoch > stale.Placement.Epoch)
+            if (fresh.Placement.Epoch > stale.Placement.Epoch || fresh.StorageVersion != stale.StorageVersion)
             {
                 return fresh;
             }
@@ -103,13 +105,15 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
     }
 
     // What an old placement answers once the tenant left it: its fence, or (after cleanup) a missing
-    // role, schema, table, database or login. Each leads to a retry only if the registry shows a move.
+    // role, schema, table, database or login; and what storage of another shape answers: a missing
+    // column. Each leads to a retry only if the registry shows the change.
     private static readonly HashSet<string> RefusalStates =
     [
         PlacementFence.RetiredSqlState,
         PostgresErrorCodes.InvalidCatalogName,
         PostgresErrorCodes.InvalidSchemaName,
         PostgresErrorCodes.UndefinedTable,
+        PostgresErrorCodes.UndefinedColumn,
         PostgresErrorCodes.InvalidParameterValue,
         PostgresErrorCodes.InvalidPassword,
         PostgresErrorCodes.InvalidAuthorizationSpecification,

@@ -17,7 +17,7 @@ public sealed class TenantStorage(IEnumerable<IIsolationStrategy> strategies)
     public TenantDataContext Open(ResolvedTenant tenant, bool writes)
     {
         var strategy = _strategies[tenant.Isolation];
-        var context = new TenantDataContext(TenantDataOptions.Bound);
+        var context = new TenantDataContext(TenantDataOptions.Bound, tenant.Shape);
         context.Database.SetDbConnection(strategy.CreateConnection(tenant), contextOwnsConnection: true);
         context.BindTo(strategy.Bind(tenant, writes));
         return context;

@@ -33,7 +33,8 @@ public static class SearchEndpoints
         // plainto_tsquery takes any text safely: words, not query syntax.
         var matches = data.Tasks.AsNoTracking().Where(t => t.SearchVector.Matches(EF.Functions.PlainToTsQuery("simple", q)));
         var total = await matches.CountAsync(cancellationToken);
-        var items = await matches.OrderBy(t => t.Id).Skip(page.Skip).Take(page.PageSize).Select(t => TaskResponse.From(t)).ToListAsync(cancellationToken);
+        var shape = data.Shape;
+        var items = await matches.OrderBy(t => t.Id).Skip(page.Skip).Take(page.PageSize).Select(t => TaskResponse.From(t, shape)).ToListAsync(cancellationToken);
         return TypedResults.Ok(new PagedList<TaskResponse>(items, page.Page, page.PageSize, total));
     }
 }

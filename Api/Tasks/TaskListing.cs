@@ -13,10 +13,18 @@ namespace TieredTenancy.Api.Tasks;
 public static class TaskListing
 {
     /// <summary>The page, or null when the project does not exist (for this tenant).</summary>
-    public static async Task<PagedList<TaskResponse>?> PageAsync(TenantDataContext data, Guid projectId, PageRequest page,
+    public static async Task<PagedList<TaskResponse>?> PageAsync(TenantDataContext data, Guid projectId, PageRequest page, TaskFilter filter,
         CancellationToken cancellationToken, bool ignoreTenantFilter = false, Guid tenantId = default)
     {
         var tasks = data.Tasks.AsNoTracking().Where(t => t.ProjectId == projectId);
+        if (filter.Label is { } label)
+        {
+            tasks = tasks.Where(t => t.Labels.Contains(label));
+        }
+        if (filter.Priority is { } priority)
+        {
+            tasks = tasks.Where(t => t.Priority == priority);
+        }
         var projects = data.Projects.AsNoTracking().Where(p => p.Id == projectId);
         if (ignoreTenantFilter)
         {
@@ -24,7 +32,8 @@ public static class TaskListing
             projects = projects.IgnoreQueryFilters().Where(p => p.TenantId == tenantId);
         }
 
-        var items = await tasks.OrderBy(t => t.Id).Skip(page.Skip).Take(page.PageSize).Select(t => TaskResponse.From(t)).ToListAsync(cancellationToken);
+        var shape = data.Shape;
+        var items = await tasks.OrderBy(t => t.Id).Skip(page.Skip).Take(page.PageSize).Select(t => TaskResponse.From(t, shape)).ToListAsync(cancellationToken);
         var total = page.Page == 1 && items.Count < page.PageSize ? items.Count : await tasks.CountAsync(cancellationToken);
         if (total == 0 && !await projects.AnyAsync(cancellationToken))
         {

@@ -3,7 +3,10 @@ using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Api.Tenants;
 
-/// <summary>Drops a tenant's cached registry entry on this replica whenever the Provisioner broadcasts a change to it.</summary>
+/// <summary>
+/// Drops a tenant's cached registry entry on this replica whenever the Provisioner broadcasts a
+/// change to it, and every entry when storage many tenants share changes.
+/// </summary>
 public sealed class RegistryChangeListener(IConnectionMultiplexer redis, TenantRegistryCache registry, ILogger<RegistryChangeListener> logger) : IHostedService
 {
     private ChannelMessageQueue? _messages;
@@ -13,10 +16,16 @@ public sealed class RegistryChangeListener(IConnectionMultiplexer redis, TenantR
         _messages = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RegistryChanges.Channel));
         _messages.OnMessage(async message =>
         {
-            if (Guid.TryParse(message.Message.ToString(), out var tenantId))
+            var text = message.Message.ToString();
+            if (Guid.TryParse(text, out var tenantId))
             {
                 await registry.ForgetAsync(tenantId);
                 logger.LogDebug("Registry entry of tenant {TenantId} dropped after a broadcast", tenantId);
+            }
+            else if (RegistryChanges.IsPlacementTag(text))
+            {
+                await registry.ForgetAllAsync();
+                logger.LogInformation("Every registry entry dropped: {Placement} changed", text);
             }
         });
     }

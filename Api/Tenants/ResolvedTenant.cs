@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 
@@ -16,10 +17,14 @@ public sealed record ResolvedTenant(
     TenantStatus Status,
     ResolvedPlacement Placement,
     IReadOnlyList<string> Features,
-    PlanLimits Limits)
+    PlanLimits Limits,
+    string StorageVersion)
 {
     /// <summary>Served: active, or moving (reads go on while a move copies).</summary>
     public bool IsServed => Status is TenantStatus.Active or TenantStatus.Moving;
+
+    /// <summary>The columns the tenant's storage has at its migration version (a fleet migration may not have reached it yet).</summary>
+    public TenantDataShape Shape { get; } = TenantDataShape.For(StorageVersion);
 }
 
 [ImmutableObject(true)]

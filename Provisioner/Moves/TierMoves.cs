@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Faults;
+using TieredTenancy.Provisioner.Migrations;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
@@ -57,7 +58,16 @@ public sealed class TierMoves(
             + (server is null ? "" : $" server={server}") + (force ? " force" : ""));
         try
         {
-            await catalog.SaveChangesAsync(cancellationToken);
+            // While a fleet migration migrates this tenant's storage it holds the tenant's lock: the move
+            // starts after that target is done, and from then on the migration leaves the tenant to it.
+            // Aspire's EF integration retries transient failures; a transaction must then run inside its strategy.
+            await catalog.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+            {
+                await using var transaction = await catalog.Database.BeginTransactionAsync(cancellationToken);
+                await catalog.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({TargetMigrator.TenantLockSpace}, hashtext({tenant.Id}::text))", cancellationToken);
+                await catalog.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            });
         }
         catch (DbUpdateException exception) when (TenantOperations.IsActiveOperationConflict(exception) || exception is DbUpdateConcurrencyException)
         {

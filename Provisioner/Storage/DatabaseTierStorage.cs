@@ -19,6 +19,7 @@ namespace TieredTenancy.Provisioner.Storage;
 public sealed class DatabaseTierStorage(
     TenantServers servers,
     TenantMigrations migrations,
+    StorageVersions versions,
     DedicatedPlacementPolicy placementPolicy,
     FaultInjection faults,
     IDataProtectionProvider dataProtection,
@@ -45,8 +46,9 @@ public sealed class DatabaseTierStorage(
         var database = Sql.Id(placement.Database);
         var role = Sql.Id(placement.Role!);
         var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
-        // The template is brought to the latest migration at every start; a tenant kept at an older one is built step by step.
-        var fromTemplate = version is null || version == migrations.LatestVersion;
+        // A clone of the template, then stepped up or down to the version wanted (nothing to do when the template is at it).
+        var wanted = version ?? migrations.LatestVersion;
+        var templateVersion = await versions.TemplateAsync(placement.Server, cancellationToken) ?? migrations.LatestVersion;
 
         await using (var admin = await servers.DedicatedAdmin(placement.Server).OpenConnectionAsync(cancellationToken))
         {
@@ -54,14 +56,12 @@ public sealed class DatabaseTierStorage(
                 $"CREATE ROLE {role} LOGIN INHERIT NOCREATEDB NOCREATEROLE CONNECTION LIMIT 100 IN ROLE {Sql.Id(_options.TenantDatabaseRole)} PASSWORD {Sql.Literal(password)}",
                 cancellationToken);
             faults.At("database-role-created");
-            // WAL_LOG (PostgreSQL 15's default) clones in tens of milliseconds; FILE_COPY can stall for seconds.
-            var template = fromTemplate ? _options.TemplateDatabase : "template0";
-            await Sql.ExecuteAsync(admin, $"CREATE DATABASE {database} TEMPLATE {Sql.Id(template)} OWNER {Sql.Id(_options.OwnerRole)}", cancellationToken);
+            await CloneTemplateAsync(admin, database, cancellationToken);
         }
-        if (!fromTemplate)
+        if (templateVersion != wanted)
         {
             await using var fresh = await ConnectAsync(placement, cancellationToken);
-            await PrepareAsync(fresh, version, cancellationToken);
+            await PrepareAsync(fresh, wanted, cancellationToken);
         }
         faults.At("database-created");
         await using (var admin = await servers.DedicatedAdmin(placement.Server).OpenConnectionAsync(cancellationToken))
@@ -77,7 +77,29 @@ public sealed class DatabaseTierStorage(
             Password = password,
         };
         placement.ProtectedConnectionString = _protector.Protect(fragment.ConnectionString);
-        return version ?? migrations.LatestVersion;
+        return wanted;
+    }
+
+    /// <summary>
+    /// WAL_LOG (PostgreSQL 15's default) clones in tens of milliseconds; FILE_COPY can stall for
+    /// seconds. Cloning fails while anyone is connected to the template, which a fleet migration
+    /// is for a moment: that is waited out.
+    /// </summary>
+    private async Task CloneTemplateAsync(NpgsqlConnection admin, string database, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Sql.ExecuteAsync(admin, $"CREATE DATABASE {database} TEMPLATE {Sql.Id(_options.TemplateDatabase)} OWNER {Sql.Id(_options.OwnerRole)}",
+                    cancellationToken);
+                return;
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 50)
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+        }
     }
 
     /// <summary>

@@ -34,52 +34,59 @@ public sealed class TenantMigrations
         var migrator = context.GetService<IMigrator>();
         var history = context.GetService<IHistoryRepository>();
         var ids = context.Database.GetMigrations().ToList();
-        var steps = ids.Select((id, index) => new MigrationStep(
-                id,
-                migrator.GenerateScript(index == 0 ? Migration.InitialDatabase : ids[index - 1], id, MigrationsSqlGenerationOptions.NoTransactions)))
+        var steps = ids.Select((id, index) =>
+            {
+                var previous = index == 0 ? Migration.InitialDatabase : ids[index - 1];
+                return new MigrationStep(
+                    id,
+                    migrator.GenerateScript(previous, id, MigrationsSqlGenerationOptions.NoTransactions),
+                    migrator.GenerateScript(id, previous, MigrationsSqlGenerationOptions.NoTransactions));
+            })
             .ToList();
         return new TenantMigrations(steps, history.GetCreateIfNotExistsScript());
     }
 
     /// <summary>
     /// Brings one target to <paramref name="targetVersion"/> (latest when null) inside the caller's
-    /// transaction, acting as the owner role. Returns the version it ends at.
+    /// transaction, acting as the owner role: the down steps of what it has beyond that version,
+    /// newest first, then the up steps it lacks. Each step records itself in the target's history,
+    /// so a step already applied is never applied again. Returns the version it ends at.
     /// </summary>
     public async Task<string> ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, string ownerRole,
         string? targetVersion, CancellationToken cancellationToken)
     {
+        var target = IndexOf(targetVersion);
         await Sql.ExecuteAsync(connection, $"SET LOCAL ROLE {Sql.Id(ownerRole)}; SET LOCAL search_path TO {Sql.Id(schema)}", cancellationToken, transaction);
         await Sql.ExecuteAsync(connection, CreateHistorySql, cancellationToken, transaction);
 
         var applied = await AppliedAsync(connection, transaction, cancellationToken);
-
-        var version = "";
-        foreach (var step in Steps)
+        foreach (var step in Steps.Skip(target + 1).Reverse().Where(step => applied.Contains(step.Id)))
         {
-            if (!applied.Contains(step.Id))
-            {
-                await Sql.ExecuteAsync(connection, step.Sql, cancellationToken, transaction);
-            }
-            version = step.Id;
-            if (step.Id == targetVersion)
-            {
-                break;
-            }
+            await Sql.ExecuteAsync(connection, step.DownSql, cancellationToken, transaction);
+        }
+        foreach (var step in Steps.Take(target + 1).Where(step => !applied.Contains(step.Id)))
+        {
+            await Sql.ExecuteAsync(connection, step.Sql, cancellationToken, transaction);
         }
         await Sql.ExecuteAsync(connection, "RESET ROLE", cancellationToken, transaction);
-        return version;
+        return Steps[target].Id;
     }
 
-    /// <summary>The steps from the first through <paramref name="version"/> (every step when null).</summary>
-    public IReadOnlyList<MigrationStep> StepsThrough(string? version)
+    /// <summary>Whether <paramref name="version"/> names a migration of the tenant data model.</summary>
+    public bool IsKnown(string version) => Steps.Any(step => step.Id == version);
+
+    private int IndexOf(string? version)
     {
         if (version is null)
         {
-            return Steps;
+            return Steps.Count - 1;
         }
         var index = Steps.Select(step => step.Id).ToList().IndexOf(version);
-        return index >= 0 ? Steps.Take(index + 1).ToList() : throw new InvalidOperationException($"'{version}' is not a migration of the tenant data model.");
+        return index >= 0 ? index : throw new InvalidOperationException($"'{version}' is not a migration of the tenant data model.");
     }
+
+    /// <summary>The steps from the first through <paramref name="version"/> (every step when null).</summary>
+    public IReadOnlyList<MigrationStep> StepsThrough(string? version) => Steps.Take(IndexOf(version) + 1).ToList();
 
     /// <summary>
     /// A new, empty target needs the given steps and no look at its history: one script, one round
@@ -110,4 +117,5 @@ public sealed class TenantMigrations
     }
 }
 
-public sealed record MigrationStep(string Id, string Sql);
+/// <summary>One migration: the SQL that applies it and the SQL that undoes it (each also writes the history table).</summary>
+public sealed record MigrationStep(string Id, string Sql, string DownSql);

@@ -6,16 +6,22 @@ namespace TieredTenancy.Provisioner.Tenants;
 /// <summary>Tells every Api replica that a tenant's registry entry changed, so each drops its cached copy.</summary>
 public sealed class RegistryBroadcast(IConnectionMultiplexer redis, ILogger<RegistryBroadcast> logger)
 {
-    public async Task TenantChangedAsync(Guid tenantId)
+    public Task TenantChangedAsync(Guid tenantId) => PublishAsync(tenantId.ToString());
+
+    /// <summary>Every tenant served from that placement changed (its storage was migrated).</summary>
+    public Task PlacementChangedAsync(string server, string database, string schema) =>
+        PublishAsync(RegistryChanges.PlacementTag(server, database, schema));
+
+    private async Task PublishAsync(string message)
     {
         try
         {
-            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RegistryChanges.Channel), tenantId.ToString());
+            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RegistryChanges.Channel), message);
         }
         catch (RedisException exception)
         {
             // The registry row is already committed; replicas re-read it when their short cache lifetime ends.
-            logger.LogWarning(exception, "Could not broadcast the registry change of tenant {TenantId}", tenantId);
+            logger.LogWarning(exception, "Could not broadcast the registry change {Change}", message);
         }
     }
 }

@@ -19,6 +19,12 @@ public sealed class TaskItem : ITenantOwned
 
     public DateOnly? DueOn { get; set; }
 
+    /// <summary>Since migration <c>TaskPriorityAndLabels</c> (see <see cref="TenantDataShape"/>).</summary>
+    public TaskPriority Priority { get; set; } = TaskPriority.Normal;
+
+    /// <summary>Short labels, indexed for filtering; since migration <c>TaskPriorityAndLabels</c>.</summary>
+    public List<string> Labels { get; set; } = [];
+
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
 
     public DateTimeOffset UpdatedAt { get; set; } = DateTimeOffset.UtcNow;
@@ -28,3 +34,5 @@ public sealed class TaskItem : ITenantOwned
 }
 
 public enum TaskItemStatus { Todo, Doing, Done }
+
+public enum TaskPriority { Low, Normal, High }

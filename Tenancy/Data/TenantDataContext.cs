@@ -9,8 +9,14 @@ namespace TieredTenancy.Tenancy.Data;
 /// tenant database; only the connection differs. Which tenant a request acts on is the Api's
 /// <c>RequestTenant</c>, not this.
 /// </summary>
-public sealed class TenantDataContext(DbContextOptions<TenantDataContext> options) : DbContext(options)
+/// <param name="shape">
+/// The columns the storage behind this context has: a tenant whose storage a fleet migration has
+/// not reached yet is served with the shape of its version (see <see cref="TenantDataShape"/>).
+/// </param>
+public sealed class TenantDataContext(DbContextOptions<TenantDataContext> options, TenantDataShape? shape = null) : DbContext(options)
 {
+    public TenantDataShape Shape { get; } = shape ?? TenantDataShape.Latest;
+
     /// <summary>
     /// The tenant this context serves. Every query is filtered on it; with none set, every query
     /// reads nothing (the filter compares with NULL), never everything.
@@ -59,6 +65,19 @@ public sealed class TenantDataContext(DbContextOptions<TenantDataContext> option
             task.HasGeneratedTsVectorColumn(t => t.SearchVector, "simple", t => new { t.Title })
                 .HasIndex(t => t.SearchVector)
                 .HasMethod("GIN");
+            if (Shape.TaskPriorities)
+            {
+                // Expand-then-contract: the columns have database defaults, so code that does not know them
+                // still inserts; this model always sends its own value (never the default for Low).
+                task.Property(t => t.Priority).HasConversion<string>().HasMaxLength(16).HasDefaultValueSql("'Normal'").ValueGeneratedNever();
+                task.Property(t => t.Labels).HasDefaultValueSql("'{}'::text[]").ValueGeneratedNever();
+                task.HasIndex(t => t.Labels).HasMethod("GIN");
+            }
+            else
+            {
+                task.Ignore(t => t.Priority);
+                task.Ignore(t => t.Labels);
+            }
         });
 
         modelBuilder.Entity<Comment>(comment =>

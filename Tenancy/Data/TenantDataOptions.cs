@@ -25,7 +25,8 @@ public static class TenantDataOptions
         (connectionString is null
                 ? builder.UseNpgsql(npgsql => npgsql.MigrationsAssembly(migrationsAssembly))
                 : builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(migrationsAssembly)))
-            .UseSnakeCaseNamingConvention();
+            .UseSnakeCaseNamingConvention()
+            .ReplaceService<Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory, TenantDataShapeModelCacheKeyFactory>();
         return builder;
     }
 }

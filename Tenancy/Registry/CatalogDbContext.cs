@@ -14,6 +14,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<StorageTarget> StorageTargets => Set<StorageTarget>();
     public DbSet<Operation> Operations => Set<Operation>();
+    public DbSet<TargetMigration> TargetMigrations => Set<TargetMigration>();
     public DbSet<ControlPlaneAuditEvent> AuditEvents => Set<ControlPlaneAuditEvent>();
     public DbSet<ApiClient> ApiClients => Set<ApiClient>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
@@ -76,8 +77,25 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             // One operation per tenant at a time, enforced by the catalog itself: a second request or a
             // second Provisioner instance racing to start one gets a unique violation, not a duplicate.
             operation.HasIndex(o => o.TenantId).IsUnique().HasFilter(OperationStatuses.ActiveSqlFilter).HasDatabaseName("ix_operations_one_active_per_tenant");
+            operation.HasIndex(o => o.Kind).IsUnique().HasFilter(OperationStatuses.ActiveMigrationSqlFilter).HasDatabaseName(OperationStatuses.OneActiveMigrationIndex);
             operation.HasIndex(o => new { o.TenantId, o.StartedAt });
             operation.HasIndex(o => new { o.Status, o.LeaseExpiresAt });
+        });
+
+        modelBuilder.Entity<TargetMigration>(migration =>
+        {
+            migration.HasKey(m => new { m.OperationId, m.TargetId });
+            migration.HasOne<Operation>().WithMany().HasForeignKey(m => m.OperationId).OnDelete(DeleteBehavior.Cascade);
+            migration.Property(m => m.Kind).HasConversion<string>().HasMaxLength(16);
+            migration.Property(m => m.State).HasConversion<string>().HasMaxLength(16);
+            migration.Property(m => m.Server).HasMaxLength(63);
+            migration.Property(m => m.Database).HasMaxLength(63);
+            migration.Property(m => m.Schema).HasMaxLength(63);
+            migration.Property(m => m.FromVersion).HasMaxLength(150);
+            migration.Property(m => m.ToVersion).HasMaxLength(150);
+            // The latest run of each target, for listing the fleet's state.
+            migration.HasIndex(m => new { m.TargetId, m.OperationId });
+            migration.HasIndex(m => new { m.OperationId, m.State, m.Stage });
         });
 
         modelBuilder.Entity<ControlPlaneAuditEvent>(audit =>

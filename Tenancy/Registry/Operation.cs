@@ -61,4 +61,9 @@ public static class OperationStatuses
 {
     /// <summary>The statuses of an operation that still holds its tenant; SQL spelling, for the unique index's filter.</summary>
     public const string ActiveSqlFilter = "status IN ('Pending', 'Running')";
+
+    /// <summary>The unique index that lets one fleet migration run at a time.</summary>
+    public const string OneActiveMigrationIndex = "ix_operations_one_active_migration";
+
+    public const string ActiveMigrationSqlFilter = "kind = 'Migrate' AND status IN ('Pending', 'Running')";
 }

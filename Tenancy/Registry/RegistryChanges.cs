@@ -1,10 +1,18 @@
 namespace TieredTenancy.Tenancy.Registry;
 
 /// <summary>
-/// Every registry change is published on one Redis channel with the tenant id as the message, so
-/// every Api replica drops its cached copy of that tenant.
+/// Every registry change is published on one Redis channel, so every Api replica drops its cached
+/// copy: a tenant's id for a change to that tenant, or a placement's tag for a change to storage
+/// many tenants share (the shared tables migrated to another version).
 /// </summary>
 public static class RegistryChanges
 {
     public const string Channel = "tt:registry-changes";
+
+    private const string PlacementPrefix = "placement:";
+
+    /// <summary>The tag of every cached entry served from that placement, and the message that drops them all.</summary>
+    public static string PlacementTag(string server, string database, string schema) => $"{PlacementPrefix}{server}/{database}/{schema}";
+
+    public static bool IsPlacementTag(string message) => message.StartsWith(PlacementPrefix, StringComparison.Ordinal);
 }

@@ -12,8 +12,8 @@ namespace TieredTenancy.Tests.Moves;
 /// back (before the flip) or finished (from the flip on), no request failed, no acknowledged write
 /// is lost, and the tenant is served from exactly one placement.
 /// </summary>
-[Collection(MovesCollection.Name)]
-public sealed class TierMoveCrashTests(MovesFixture stack)
+[Collection(OperationsCollection.Name)]
+public sealed class TierMoveCrashTests(OperationsFixture stack)
 {
     [Theory]
     [InlineData("prepared", "pro", "business", "rolledBack")]

@@ -14,8 +14,8 @@ namespace TieredTenancy.Tests.Moves;
 /// writers and readers on both Api replicas throughout, no request fails and no acknowledged write
 /// is lost; the old placement is fenced in PostgreSQL and then removed.
 /// </summary>
-[Collection(MovesCollection.Name)]
-public sealed class TierMoveTests(MovesFixture stack, ITestOutputHelper output)
+[Collection(OperationsCollection.Name)]
+public sealed class TierMoveTests(OperationsFixture stack, ITestOutputHelper output)
 {
     private DistributedApplication App => stack.App;
 

@@ -501,6 +501,11 @@ namespace TieredTenancy.Tenancy.Registry.Migrations
                     b.HasKey("Id")
                         .HasName("pk_operations");
 
+                    b.HasIndex("Kind")
+                        .IsUnique()
+                        .HasDatabaseName("ix_operations_one_active_migration")
+                        .HasFilter("kind = 'Migrate' AND status IN ('Pending', 'Running')");
+
                     b.HasIndex("TenantId")
                         .IsUnique()
                         .HasDatabaseName("ix_operations_one_active_per_tenant")
@@ -590,6 +595,90 @@ namespace TieredTenancy.Tenancy.Registry.Migrations
                         .HasDatabaseName("ix_storage_targets_server_database_schema");
 
                     b.ToTable("storage_targets", (string)null);
+                });
+
+            modelBuilder.Entity("TieredTenancy.Tenancy.Registry.TargetMigration", b =>
+                {
+                    b.Property<Guid>("OperationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("operation_id");
+
+                    b.Property<Guid>("TargetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("target_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("Database")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("database");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("FromVersion")
+                        .IsRequired()
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)")
+                        .HasColumnName("from_version");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Schema")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("schema");
+
+                    b.Property<string>("Server")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("server");
+
+                    b.Property<int>("Stage")
+                        .HasColumnType("integer")
+                        .HasColumnName("stage");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<Guid?>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("ToVersion")
+                        .IsRequired()
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)")
+                        .HasColumnName("to_version");
+
+                    b.HasKey("OperationId", "TargetId")
+                        .HasName("pk_target_migrations");
+
+                    b.HasIndex("TargetId", "OperationId")
+                        .HasDatabaseName("ix_target_migrations_target_id_operation_id");
+
+                    b.HasIndex("OperationId", "State", "Stage")
+                        .HasDatabaseName("ix_target_migrations_operation_id_state_stage");
+
+                    b.ToTable("target_migrations", (string)null);
                 });
 
             modelBuilder.Entity("TieredTenancy.Tenancy.Registry.Tenant", b =>
@@ -717,6 +806,16 @@ namespace TieredTenancy.Tenancy.Registry.Migrations
                         .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .HasConstraintName("fk_api_clients_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("TieredTenancy.Tenancy.Registry.TargetMigration", b =>
+                {
+                    b.HasOne("TieredTenancy.Tenancy.Registry.Operation", null)
+                        .WithMany()
+                        .HasForeignKey("OperationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_target_migrations_operations_operation_id");
                 });
 
             modelBuilder.Entity("TieredTenancy.Tenancy.Registry.Tenant", b =>
