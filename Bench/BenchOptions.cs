@@ -7,7 +7,8 @@ public enum Measurements
     Provisioning = 1,
     Api = 2,
     Moves = 4,
-    All = Provisioning | Api | Moves,
+    Migrations = 8,
+    All = Provisioning | Api | Moves | Migrations,
 }
 
 /// <summary>
@@ -15,17 +16,20 @@ public enum Measurements
 /// repetitions, and the Api throughput load (seconds per measured loop, concurrent workers).
 /// </summary>
 public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int RawRepetitions, Measurements Only, int Seconds, int Concurrency,
-    int MoveRows = 400_000)
+    int MoveRows = 400_000, int SchemaTenants = 1000, int DatabaseTenants = 100, int MigrationParallel = 2)
 {
     public const string Usage = """
-        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rows N]
-          --only M         which measurement: provisioning latency, Api request throughput, tier moves, or all (default all)
+        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|migrations|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rows N] [--schemas N] [--databases N] [--parallel N]
+          --only M         which measurement: provisioning latency, Api request throughput, tier moves, fleet migrations, or all (default all)
           --tenants N      tenants created through the admin API per plan, measured (default 30)
           --warmups N      creates per plan (and raw repetitions per kind) before measuring, not counted (default 3)
           --raw N          raw PostgreSQL repetitions per isolation kind (default 30)
           --seconds N      Api throughput: measured seconds per load loop, after a 2 s warm-up not counted (default 10)
           --concurrency N  Api throughput: concurrent workers, and connections to the Api replica (default 8)
           --rows N         tier moves: rows of the moved tenant, half tasks and half comments, one project per 200 rows (default 400000)
+          --schemas N      fleet migrations: schema tenants in the fleet (default 1000)
+          --databases N    fleet migrations: database tenants in the fleet (default 100)
+          --parallel N     fleet migrations: workers per server (default 2)
         """;
 
     public static BenchOptions Default { get; } = new(30, 3, 30, Measurements.All, 10, 8);
@@ -39,6 +43,9 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
         ["--seconds"] = 1,
         ["--concurrency"] = 1,
         ["--rows"] = 400,
+        ["--schemas"] = 1,
+        ["--databases"] = 1,
+        ["--parallel"] = 1,
     };
 
     public bool Runs(Measurements measurement) => (Only & measurement) == measurement;
@@ -62,12 +69,13 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                     "provisioning" => Measurements.Provisioning,
                     "api" => Measurements.Api,
                     "moves" => Measurements.Moves,
+                    "migrations" => Measurements.Migrations,
                     "all" => Measurements.All,
                     _ => null,
                 };
                 if (only is null)
                 {
-                    return Refuse($"'--only' needs provisioning, api, moves or all, not '{value}'.");
+                    return Refuse($"'--only' needs provisioning, api, moves, migrations or all, not '{value}'.");
                 }
                 options = options with { Only = only.Value };
                 continue;
@@ -87,6 +95,9 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                 "--raw" => options with { RawRepetitions = number },
                 "--seconds" => options with { Seconds = number },
                 "--rows" => options with { MoveRows = number },
+                "--schemas" => options with { SchemaTenants = number },
+                "--databases" => options with { DatabaseTenants = number },
+                "--parallel" => options with { MigrationParallel = number },
                 _ => options with { Concurrency = number },
             };
         }

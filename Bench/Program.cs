@@ -1,9 +1,11 @@
 using TieredTenancy.Bench;
+using TieredTenancy.Bench.Migrations;
 using TieredTenancy.Bench.Moves;
 
 // One run of the stack, one table per measurement: provisioning latency per isolation through the
 // admin API next to the raw PostgreSQL cost (and the stack's cold start), Api request throughput
-// per isolation next to the plain baseline route, and tier moves of a large tenant next to a raw copy.
+// per isolation next to the plain baseline route, tier moves of a large tenant next to a raw copy,
+// and a fleet migration next to the raw DDL of the same step.
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
@@ -35,5 +37,12 @@ if (options.Runs(Measurements.Moves))
     var moves = await MoveBenchmark.MeasureAsync(stack, options);
     Console.WriteLine();
     Console.Write(MoveReport.Render(moves));
+}
+
+if (options.Runs(Measurements.Migrations))
+{
+    var migration = await MigrationBenchmark.MeasureAsync(stack, options);
+    Console.WriteLine();
+    Console.Write(MigrationReport.Render(migration));
 }
 return 0;

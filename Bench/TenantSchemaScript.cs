@@ -29,6 +29,14 @@ public sealed partial record TenantSchemaScript(string Sql, int Tables, int Inde
         return new(sql, tables, CreateIndex().Count(sql));
     }
 
+    /// <summary>The latest migration's up step as SQL (it also records itself in the history table), as the Provisioner applies it.</summary>
+    public static (string Previous, string Latest, string Sql) LatestStep()
+    {
+        using var context = new TenantDataContext(new DbContextOptionsBuilder<TenantDataContext>().UseTenantStorage("Host=unused").Options);
+        var ids = context.Database.GetMigrations().ToList();
+        return (ids[^2], ids[^1], context.GetService<IMigrator>().GenerateScript(ids[^2], ids[^1], MigrationsSqlGenerationOptions.NoTransactions));
+    }
+
     /// <summary>The history table's create-if-not-exists appears twice (as in the Provisioner); tables are counted once.</summary>
     [GeneratedRegex(@"\bCREATE TABLE (IF NOT EXISTS )?(?<name>""?\w+""?)", RegexOptions.IgnoreCase)]
     private static partial Regex CreateTable();
