@@ -19,6 +19,13 @@ public sealed class MoveOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan FreezeWait { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long cleanup waits after the release before it removes the source: the writes the freeze
+    /// held retry on the new placement meanwhile, instead of competing with a large DELETE or DROP for the server.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan CleanupDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long cleanup waits for transactions that entered the old placement before its fence.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan DrainWait { get; set; } = TimeSpan.FromSeconds(10);

@@ -349,6 +349,7 @@ public sealed class TierMove(
         {
             await run.EnterPhaseAsync("cleaning-up", cancellationToken);
             await PauseAsync("cleaning-up", cancellationToken);
+            await Task.Delay(mover._options.CleanupDelay, cancellationToken);
             if (parameters.FromIsolation != IsolationKind.Database || await SourceDatabaseExistsAsync(cancellationToken))
             {
                 await using var connection = await _source.ConnectAsync(_from, cancellationToken);
