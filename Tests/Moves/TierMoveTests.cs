@@ -64,6 +64,10 @@ public sealed class TierMoveTests(OperationsFixture stack, ITestOutputHelper out
         foreach (var replica in replicas)
         {
             await workload.AssertEveryAcknowledgedWriteIsPresentAsync(replica, project);
+            // The moved tenant sees exactly its own data, and nothing of anyone else's.
+            var listed = await replica.GetFromJsonAsync<JsonElement>($"/projects/{project}/tasks?pageSize=200");
+            Assert.All(listed.GetProperty("items").EnumerateArray(), task => Assert.Equal(tenant.Id.ToString(), task.GetProperty("tenantId").GetString()));
+            Assert.Equal(2, (await replica.GetFromJsonAsync<JsonElement>("/projects")).GetProperty("total").GetInt32());
         }
 
         var after = await GetTenantAsync(admin, tenant.Id);
