@@ -71,6 +71,7 @@ public static class ApiServices
         });
 
         builder.Services.AddSingleton<DedicatedDataSources>();
+        builder.Services.AddSingleton(TenantTables.Load());
         builder.Services.AddSingleton<IIsolationStrategy, RowIsolation>();
         builder.Services.AddSingleton<IIsolationStrategy, SchemaIsolation>();
         builder.Services.AddSingleton<IIsolationStrategy, DatabaseIsolation>();

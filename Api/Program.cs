@@ -3,6 +3,7 @@ using TieredTenancy.Api.Audit;
 using TieredTenancy.Api.Baseline;
 using TieredTenancy.Api.Authentication;
 using TieredTenancy.Api.Comments;
+using TieredTenancy.Api.Export;
 using TieredTenancy.Api.Isolation;
 using TieredTenancy.Api.Projects;
 using TieredTenancy.Api.Search;
@@ -42,6 +43,7 @@ app.MapGroup("")
     .MapTaskEndpoints()
     .MapCommentEndpoints()
     .MapSearchEndpoints()
-    .MapAuditEndpoints();
+    .MapAuditEndpoints()
+    .MapTenantExportEndpoints();
 
 app.Run();

@@ -30,6 +30,7 @@ var provisioner = builder.AddProject<Projects.Provisioner>("provisioner")
     .WithDedicatedServerLogins(platform.DedicatedServers)
     .WithSetting(ServiceSettings.AppPassword, appDbPassword)
     .WithSetting(ServiceSettings.PlatformAdminClientSecret, platformAdminSecret)
+    .WithSetting(ServiceSettings.ArchiveFolder, builder.Configuration[ServiceSettings.ArchiveFolder.Key] ?? platform.ArchiveFolder)
     .WithFaultInjectionForTests(builder.Configuration)
     .WaitFor(platform.Servers);
 

@@ -17,7 +17,8 @@ public static class AdminApi
                 ["Plans"] = "The plans: isolation, features and limits.",
                 ["Tenants"] = "Provisioning, reading, suspending and resuming tenants; plan changes and moves between tiers and servers.",
                 ["Clients"] = "A tenant's API clients (OAuth 2.0 client credentials).",
-                ["Operations"] = "Long operations such as tier moves: phase, progress and report; resuming one that failed.",
+                ["Operations"] = "Long operations (tier moves, fleet migrations, imports, offboardings): phase, progress and report; resuming one that failed.",
+                ["Migrations"] = "Every storage target's version, and fleet migrations between versions.",
             });
         return builder;
     }

@@ -1,8 +1,10 @@
 using TieredTenancy.Provisioner;
+using TieredTenancy.Provisioner.Archives;
 using TieredTenancy.Provisioner.Clients;
 using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Migrations;
 using TieredTenancy.Provisioner.Moves;
+using TieredTenancy.Provisioner.Offboarding;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
 using TieredTenancy.Provisioner.Provisioning;
@@ -24,6 +26,7 @@ builder.AddTenantProvisioning();
 builder.AddDurableOperations();
 builder.AddTierMoves();
 builder.AddFleetMigrations();
+builder.AddTenantArchives();
 builder.AddTokenIssuing();
 builder.AddAdminApiContract();
 
@@ -44,6 +47,8 @@ app.MapGroup("/admin")
     .MapTenantEndpoints()
     .MapMoveEndpoints()
     .MapMigrationEndpoints()
+    .MapArchiveEndpoints()
+    .MapOffboardingEndpoints()
     .MapClientEndpoints()
     .MapOperationEndpoints();
 

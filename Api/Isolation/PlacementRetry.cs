@@ -92,7 +92,8 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
             {
                 return null;
             }
-            if (fresh.Placement.Epoch > stale.Placement.Epoch || fresh.StorageVersion != stale.StorageVersion)
+            // Moved, migrated, or no longer served (suspended, offboarded): either way the stale entry is done with.
+            if (fresh.Placement.Epoch > stale.Placement.Epoch || fresh.StorageVersion != stale.StorageVersion || !fresh.IsServed)
             {
                 return fresh;
             }

@@ -10,7 +10,12 @@ public sealed record PlatformResources(
     IResourceBuilder<IResourceWithConnectionString> Tenants,
     IReadOnlyList<IResourceBuilder<IResourceWithConnectionString>> DedicatedServers,
     IResourceBuilder<IResourceWithConnectionString> Cache,
-    IReadOnlyList<IResourceBuilder<IResource>> Servers);
+    IReadOnlyList<IResourceBuilder<IResource>> Servers,
+    string DataRoot)
+{
+    /// <summary>Where offboarded tenants' archives (and uploaded imports) are kept, beside the servers' data.</summary>
+    public string ArchiveFolder => Path.Combine(DataRoot, "archives");
+}
 
 /// <summary>
 /// Composes the PostgreSQL servers and Redis as containers when an engine answers, or as local
@@ -77,7 +82,8 @@ public static class PlatformInfrastructure
             AsConnectionString(builder, postgres.AddDatabase(TenantsDatabase)),
             dedicated.Select(server => AsConnectionString(builder, server)).ToList(),
             AsConnectionString(builder, cache),
-            [AsResource(builder, postgres), .. dedicated.Select(server => AsResource(builder, server)), AsResource(builder, cache)]);
+            [AsResource(builder, postgres), .. dedicated.Select(server => AsResource(builder, server)), AsResource(builder, cache)],
+            DataRoot(builder, options));
     }
 
     private static PlatformResources AddLocalProcesses(IDistributedApplicationBuilder builder, InfrastructureOptions options)
@@ -113,7 +119,8 @@ public static class PlatformInfrastructure
             AsConnectionString(builder, tenants),
             dedicated.Select(server => AsConnectionString(builder, server)).ToList(),
             cache,
-            [AsResource(builder, postgres), .. dedicated.Select(server => AsResource(builder, server)), builder.CreateResourceBuilder<IResource>(cache.Resource)]);
+            [AsResource(builder, postgres), .. dedicated.Select(server => AsResource(builder, server)), builder.CreateResourceBuilder<IResource>(cache.Resource)],
+            dataRoot);
     }
 
     public static string DedicatedServerName(int index) => index == 1 ? DedicatedName : $"{DedicatedName}-{index}";

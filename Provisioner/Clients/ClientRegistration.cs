@@ -33,6 +33,22 @@ public sealed class ClientRegistration(CatalogDbContext catalog, IOpenIddictAppl
         return (clientId, secret);
     }
 
+    /// <summary>Removes every API client of the tenant (the OpenIddict application and the registry row): none can get a token again.</summary>
+    public async Task<int> RevokeAllAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        var clients = await catalog.ApiClients.Where(client => client.TenantId == tenantId).ToListAsync(cancellationToken);
+        foreach (var client in clients)
+        {
+            if (await applications.FindByClientIdAsync(client.ClientId, cancellationToken) is { } application)
+            {
+                await applications.DeleteAsync(application, cancellationToken);
+            }
+            catalog.ApiClients.Remove(client);
+        }
+        await catalog.SaveChangesAsync(cancellationToken);
+        return clients.Count;
+    }
+
     /// <summary>The platform-admin client, with the secret the AppHost gives; updated when that secret changes.</summary>
     public async Task EnsurePlatformAdminAsync(string secret, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using TieredTenancy.Tenancy.Data;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;

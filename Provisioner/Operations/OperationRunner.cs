@@ -73,7 +73,7 @@ public sealed class OperationRunner(
         await using var claim = new Npgsql.NpgsqlCommand("""
             WITH next AS (
               SELECT id, status FROM operations
-              WHERE (status = 'Pending' OR (status = 'Running' AND (lease_expires_at IS NULL OR lease_expires_at < now())))
+              WHERE (not_before IS NULL OR not_before <= now()) AND (status = 'Pending' OR (status = 'Running' AND (lease_expires_at IS NULL OR lease_expires_at < now())))
                 AND NOT (id = ANY($1))
               ORDER BY started_at
               LIMIT 1

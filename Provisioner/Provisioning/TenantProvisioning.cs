@@ -22,34 +22,67 @@ public sealed class TenantProvisioning(
     ControlPlaneAudit audit,
     ILogger<TenantProvisioning> logger)
 {
-    public async Task<ProvisioningResult> CreateAsync(string slug, string name, Plan plan, CancellationToken cancellationToken)
+    /// <param name="id">The new tenant's id, when the caller chose it (an import names its tenant before making it).</param>
+    /// <param name="activate">
+    /// False leaves the tenant in Provisioning, not served, with its storage made: an import loads
+    /// its data first and then calls <see cref="ActivateAsync"/> (or <see cref="UndoAsync"/>).
+    /// </param>
+    public async Task<ProvisioningResult> CreateAsync(string slug, string name, Plan plan, CancellationToken cancellationToken,
+        Guid? id = null, bool activate = true)
     {
         var storage = TierOf(plan.Isolation);
-        var id = Guid.CreateVersion7();
+        id ??= Guid.CreateVersion7();
         var tenant = new Tenant
         {
-            Id = id,
             Slug = slug,
             Name = name,
             Plan = plan.Name,
             Isolation = plan.Isolation,
-            Placement = await storage.PlaceAsync(id, server: null, cancellationToken),
+            Id = id.Value,
+            Placement = await storage.PlaceAsync(id.Value, server: null, cancellationToken),
         };
         return storage.HasOwnTarget
-            ? await CreateWithStorageAsync(tenant, storage, cancellationToken)
-            : await CreateInSharedStorageAsync(tenant, storage, cancellationToken);
+            ? await CreateWithStorageAsync(tenant, storage, activate, cancellationToken)
+            : await CreateInSharedStorageAsync(tenant, storage, activate, cancellationToken);
+    }
+
+    /// <summary>Serves a tenant made with <c>activate: false</c>, with its audit event.</summary>
+    public async Task ActivateAsync(Guid tenantId, string action, string detail, string actor, CancellationToken cancellationToken)
+    {
+        catalog.ChangeTracker.Clear();
+        var tenant = await catalog.Tenants.SingleAsync(t => t.Id == tenantId, cancellationToken);
+        if (tenant.Status == TenantStatus.Provisioning)
+        {
+            tenant.Status = TenantStatus.Active;
+            tenant.UpdatedAt = DateTimeOffset.UtcNow;
+            audit.Record(action, tenant.Id, detail, actor);
+            await catalog.SaveChangesAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Removes a tenant still in Provisioning, with whatever storage it got (nothing when there is no such tenant).</summary>
+    public async Task UndoAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        var tenant = await catalog.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == tenantId && t.Status == TenantStatus.Provisioning, cancellationToken);
+        if (tenant is not null)
+        {
+            await UndoAsync(tenant, TierOf(tenant.Isolation));
+        }
     }
 
     /// <summary>Shared storage already exists: the registry row is the whole tenant, written at once with its audit event.</summary>
-    private async Task<ProvisioningResult> CreateInSharedStorageAsync(Tenant tenant, ITierStorage storage, CancellationToken cancellationToken)
+    private async Task<ProvisioningResult> CreateInSharedStorageAsync(Tenant tenant, ITierStorage storage, bool activate, CancellationToken cancellationToken)
     {
         var version = await storage.CreateAsync(tenant.Id, tenant.Placement, version: null, cancellationToken);
         faults.At("registry-written");
-        Activate(tenant);
+        if (activate)
+        {
+            Activate(tenant);
+        }
         return await ClaimSlugAsync(tenant, cancellationToken) ? ProvisioningResult.Created(tenant, version) : ProvisioningResult.SlugTaken;
     }
 
-    private async Task<ProvisioningResult> CreateWithStorageAsync(Tenant tenant, ITierStorage storage, CancellationToken cancellationToken)
+    private async Task<ProvisioningResult> CreateWithStorageAsync(Tenant tenant, ITierStorage storage, bool activate, CancellationToken cancellationToken)
     {
         if (!await ClaimSlugAsync(tenant, cancellationToken))
         {
@@ -70,7 +103,10 @@ public sealed class TenantProvisioning(
                 MigrationVersion = version,
             });
             faults.At("storage-created");
-            Activate(tenant);
+            if (activate)
+            {
+                Activate(tenant);
+            }
             await catalog.SaveChangesAsync(cancellationToken);
         }
         catch (Exception exception)
@@ -108,11 +144,15 @@ public sealed class TenantProvisioning(
         }
     }
 
-    /// <summary>Removes tenants that a crash left in Provisioning, with whatever storage they got.</summary>
+    /// <summary>
+    /// Removes tenants that a crash left in Provisioning, with whatever storage they got; not those an
+    /// operation (an import) holds, which its own recovery undoes.
+    /// </summary>
     public async Task UndoUnfinishedAsync(CancellationToken cancellationToken)
     {
         var unfinished = await catalog.Tenants.AsNoTracking()
             .Where(tenant => tenant.Status == TenantStatus.Provisioning)
+            .Where(tenant => !catalog.Operations.Any(o => o.TenantId == tenant.Id && (o.Status == OperationStatus.Pending || o.Status == OperationStatus.Running)))
             .ToListAsync(cancellationToken);
         foreach (var tenant in unfinished)
         {

@@ -1,3 +1,4 @@
+using TieredTenancy.Tenancy.Data;
 using Npgsql;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;

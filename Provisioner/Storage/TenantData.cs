@@ -1,3 +1,4 @@
+using TieredTenancy.Tenancy.Data;
 using System.Text;
 using Npgsql;
 

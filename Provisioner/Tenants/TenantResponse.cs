@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Tenancy.Registry;
@@ -15,7 +17,8 @@ public sealed record TenantResponse(
     PlacementResponse Placement,
     string MigrationVersion,
     DateTimeOffset CreatedAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RunningOperation? Operation = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RunningOperation? Operation = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("An offboarded tenant's deletion certificate.")] JsonNode? Deletion = null)
 {
     public static TenantResponse From(Tenant tenant, string migrationVersion, RunningOperation? operation = null) =>
         new(tenant.Id, tenant.Slug, tenant.Name, tenant.Plan,
@@ -24,7 +27,8 @@ public sealed record TenantResponse(
             new PlacementResponse(tenant.Placement.Server, tenant.Placement.Database, tenant.Placement.Schema, tenant.Placement.Epoch),
             migrationVersion,
             tenant.CreatedAt,
-            operation);
+            operation,
+            tenant.DeletionCertificate is { } certificate ? JsonNode.Parse(certificate) : null);
 }
 
 public sealed record PlacementResponse(string Server, string Database, string Schema, long Epoch);

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Http.HttpResults;
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Operations;
@@ -21,6 +22,10 @@ public sealed class TenantStatusChange(CatalogDbContext catalog, TenantLookup lo
         {
             return TenantEndpoints.NotFound(id);
         }
+        if (to == TenantStatus.Active && await CancelOffboardingInGraceAsync(tenant, cancellationToken))
+        {
+            tenant = (await lookup.FindAsync(tenantId, cancellationToken))!;
+        }
         if (await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict)
         {
             return conflict;
@@ -38,5 +43,26 @@ public sealed class TenantStatusChange(CatalogDbContext catalog, TenantLookup lo
             await broadcast.TenantChangedAsync(tenant.Id);
         }
         return TypedResults.Ok(await lookup.DescribeAsync(tenant, cancellationToken));
+    }
+
+    /// <summary>Resuming a tenant whose offboarding waits out its grace period cancels the offboarding (once it has started, it is too late).</summary>
+    private async Task<bool> CancelOffboardingInGraceAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        if (await operations.ActiveAsync(tenant.Id, cancellationToken) is not { Kind: OperationKind.Offboard, Status: OperationStatus.Pending } offboarding)
+        {
+            return false;
+        }
+        var cancelled = await catalog.Operations.Where(o => o.Id == offboarding.Id && o.Status == OperationStatus.Pending)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(o => o.Status, OperationStatus.RolledBack)
+                .SetProperty(o => o.Error, "Cancelled: the tenant was resumed during the grace period.")
+                .SetProperty(o => o.FinishedAt, DateTimeOffset.UtcNow)
+                .SetProperty(o => o.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken);
+        if (cancelled == 1)
+        {
+            audit.Record("tenant.offboard.cancel", tenant.Id, $"operation={offboarding.Id}");
+            await catalog.SaveChangesAsync(cancellationToken);
+        }
+        return cancelled == 1;
     }
 }

@@ -16,6 +16,7 @@ public static class ServiceSettings
     public const string PlatformAdminSection = "PlatformAdmin";
     public const string ProvisioningSection = "Provisioning";
     public const string BenchSection = "Bench";
+    public const string ArchivesSection = "Archives";
 
     /// <summary>Both services: the Api's database login password (the Provisioner sets it, the Api logs in with it).</summary>
     public static readonly ServiceSetting AppPassword = new(TenantStorageSection, nameof(TenantStorageOptions.AppPassword));
@@ -36,6 +37,9 @@ public static class ServiceSettings
 
     /// <summary>The Provisioner: whether test runs may make provisioning fail on purpose.</summary>
     public static readonly ServiceSetting AllowFaultInjection = new(ProvisioningSection, "AllowFaultInjection");
+
+    /// <summary>The Provisioner: the folder offboarded tenants' archives are kept in (the AppHost's data folder by default).</summary>
+    public static readonly ServiceSetting ArchiveFolder = new(ArchivesSection, "Folder");
 
     /// <summary>The Api: whether the benchmark's plain baseline endpoints are mapped.</summary>
     public static readonly ServiceSetting PlainEndpoints = new(BenchSection, "PlainEndpoints");

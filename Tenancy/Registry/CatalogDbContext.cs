@@ -42,6 +42,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             tenant.HasOne<Plan>().WithMany().HasForeignKey(t => t.Plan).OnDelete(DeleteBehavior.Restrict);
             tenant.Property(t => t.Isolation).HasConversion<string>().HasMaxLength(16);
             tenant.Property(t => t.Status).HasConversion<string>().HasMaxLength(16);
+            tenant.Property(t => t.DeletionCertificate).HasColumnType("jsonb");
             tenant.OwnsOne(t => t.Placement, placement =>
             {
                 placement.Property(p => p.Server).HasMaxLength(63);

@@ -44,6 +44,9 @@ public sealed class Operation
     /// <summary>Test runs only: faults to inject into this operation's steps (see the Provisioner's FaultInjection).</summary>
     public string? FaultPlan { get; init; }
 
+    /// <summary>Not run before this time (an offboarding's grace period); none means at once.</summary>
+    public DateTimeOffset? NotBefore { get; set; }
+
     public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
 
     public DateTimeOffset UpdatedAt { get; set; } = DateTimeOffset.UtcNow;

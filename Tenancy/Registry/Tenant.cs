@@ -22,4 +22,7 @@ public sealed class Tenant
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
 
     public DateTimeOffset UpdatedAt { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The tombstone's proof of erasure (JSON) once the tenant is offboarded: what was deleted, what was checked, the archive.</summary>
+    public string? DeletionCertificate { get; set; }
 }

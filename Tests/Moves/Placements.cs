@@ -52,6 +52,18 @@ public sealed record TestPlacement(string Server, string Database, string Schema
         return rows;
     }
 
+    /// <summary>The tenant's rows per table here.</summary>
+    public async Task<Dictionary<string, long>> CountAsync(DistributedApplication app, Guid tenantId)
+    {
+        await using var connection = await OpenAsync(app);
+        var counts = new Dictionary<string, long>();
+        foreach (var table in new[] { "projects", "tasks", "comments", "audit_entries" })
+        {
+            counts[table] = await connection.ScalarAsync<long>($"SELECT count(*) FROM \"{Schema}\".\"{table}\" WHERE tenant_id = $1", tenantId);
+        }
+        return counts;
+    }
+
     /// <summary>Nothing of the tenant is left here: no rows in shared tables, or no schema and role, or no database and login.</summary>
     public async Task AssertGoneAsync(DistributedApplication app, Guid tenantId)
     {

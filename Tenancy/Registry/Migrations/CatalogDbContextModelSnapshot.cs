@@ -460,6 +460,10 @@ namespace TieredTenancy.Tenancy.Registry.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("lease_owner");
 
+                    b.Property<DateTimeOffset?>("NotBefore")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("not_before");
+
                     b.Property<string>("Parameters")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -691,6 +695,10 @@ namespace TieredTenancy.Tenancy.Registry.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<string>("DeletionCertificate")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("deletion_certificate");
 
                     b.Property<string>("Isolation")
                         .IsRequired()

@@ -1,9 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Npgsql;
-using TieredTenancy.Tenancy.Data;
 
-namespace TieredTenancy.Provisioner.Storage;
+namespace TieredTenancy.Tenancy.Data;
 
 /// <summary>
 /// The tables of the tenant data model, read from the EF model so a table a later migration adds is
@@ -12,11 +11,15 @@ namespace TieredTenancy.Provisioner.Storage;
 /// </summary>
 public sealed class TenantTables
 {
-    private TenantTables(IReadOnlyList<string> parentsFirst)
+    private TenantTables(IReadOnlyList<string> parentsFirst, IReadOnlyDictionary<string, IReadOnlyList<string>> storedColumns)
     {
         ParentsFirst = parentsFirst;
         ChildrenFirst = parentsFirst.Reverse().ToList();
+        StoredColumns = storedColumns;
     }
+
+    /// <summary>Per table, the columns the latest model stores (not those the database computes, like the search vector).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> StoredColumns { get; }
 
     public IReadOnlyList<string> ParentsFirst { get; }
 
@@ -40,7 +43,12 @@ public sealed class TenantTables
             ordered.Add(entity);
         }
         entities.ForEach(Visit);
-        return new TenantTables(ordered.Select(entity => entity.GetTableName()!).ToList());
+        return new TenantTables(
+            ordered.Select(entity => entity.GetTableName()!).ToList(),
+            ordered.ToDictionary(entity => entity.GetTableName()!, entity => (IReadOnlyList<string>)entity.GetProperties()
+                .Where(property => property.ValueGenerated != ValueGenerated.OnAddOrUpdate)
+                .Select(property => property.GetColumnName())
+                .ToList()));
     }
 
     /// <summary>A table's columns as the database has them, in order; generated ones (e.g. the search vector) are computed, never copied.</summary>

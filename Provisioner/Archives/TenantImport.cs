@@ -1,0 +1,191 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using TieredTenancy.Provisioner.Operations;
+using TieredTenancy.Provisioner.Plans;
+using TieredTenancy.Provisioner.Provisioning;
+using TieredTenancy.Provisioner.Storage;
+using TieredTenancy.Tenancy.Archives;
+using TieredTenancy.Tenancy.Data;
+using TieredTenancy.Tenancy.Registry;
+
+namespace TieredTenancy.Provisioner.Archives;
+
+/// <summary>What an import was asked to do: make this tenant from the archive kept at <paramref name="ArchivePath"/>.</summary>
+public sealed record ImportParameters(Guid TenantId, string Slug, string Name, string Plan, string ArchivePath, Guid SourceTenantId);
+
+/// <summary>The figures an import shows.</summary>
+public sealed class ImportState
+{
+    public ImportReport Report { get; set; } = new();
+}
+
+public sealed class ImportReport
+{
+    public Guid? SourceTenantId { get; set; }
+
+    public string? SourceStorageVersion { get; set; }
+
+    public Dictionary<string, long> Rows { get; set; } = [];
+}
+
+/// <summary>
+/// Makes a new tenant from a checked archive: provisions it at its plan's isolation (not yet served),
+/// loads every file (each table's rows staged, then inserted with the new tenant's id, in one
+/// transaction), checks the row counts against the manifest, and only then serves it. A failure,
+/// or a Provisioner that stops, undoes the tenant; the archive stays for a resume.
+/// </summary>
+public sealed class TenantImport(IServiceScopeFactory scopes, TenantTables tables, ILogger<TenantImport> logger) : IOperationHandler
+{
+    public OperationKind Kind => OperationKind.Import;
+
+    public async Task RunAsync(OperationRun run, CancellationToken cancellationToken)
+    {
+        var parameters = run.Parameters<ImportParameters>();
+        await using var scope = scopes.CreateAsyncScope();
+        var provisioning = scope.ServiceProvider.GetRequiredService<TenantProvisioning>();
+        try
+        {
+            await ImportAsync(run, parameters, scope.ServiceProvider, provisioning, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationLeaseLostException && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(exception, "Import {OperationId} failed in phase {Phase}; undoing the tenant", run.Id, run.Operation.Phase);
+            await run.RecordErrorAsync($"Failed in phase '{run.Operation.Phase}': {exception.Message}", CancellationToken.None);
+            await UndoAsync(run, provisioning, CancellationToken.None);
+        }
+    }
+
+    public async Task RecoverAsync(OperationRun run, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await run.RecordErrorAsync($"The Provisioner stopped during phase '{run.Operation.Phase}'; the import was undone. Resume it to run it again.",
+            cancellationToken);
+        await UndoAsync(run, scope.ServiceProvider.GetRequiredService<TenantProvisioning>(), cancellationToken);
+    }
+
+    public async Task<string?> RefuseResumeAsync(Operation operation, CatalogDbContext catalog, CancellationToken cancellationToken)
+    {
+        var parameters = JsonSerializer.Deserialize<ImportParameters>(operation.Parameters, OperationRun.Json)!;
+        if (!File.Exists(parameters.ArchivePath))
+        {
+            return "The import's archive is no longer kept; import it again.";
+        }
+        return await catalog.Tenants.AnyAsync(t => t.Slug == parameters.Slug, cancellationToken)
+            ? $"The slug '{parameters.Slug}' is taken now; import it again under another slug."
+            : null;
+    }
+
+    public Task PrepareResumeAsync(Operation operation, CatalogDbContext catalog, CancellationToken cancellationToken)
+    {
+        operation.State = "{}";
+        operation.Phase = "pending";
+        operation.Done = 0;
+        operation.Error = null;
+        return Task.CompletedTask;
+    }
+
+    private async Task ImportAsync(OperationRun run, ImportParameters parameters, IServiceProvider services, TenantProvisioning provisioning,
+        CancellationToken cancellationToken)
+    {
+        var state = run.State<ImportState>();
+        await run.EnterPhaseAsync("checking", cancellationToken);
+        var (manifest, problems) = await services.GetRequiredService<TenantArchiveCheck>().CheckAsync(parameters.ArchivePath, cancellationToken);
+        if (manifest is null)
+        {
+            throw new InvalidDataException($"The archive no longer checks out: {string.Join(" ", problems)}");
+        }
+        state.Report.SourceTenantId = manifest.Tenant.Id;
+        state.Report.SourceStorageVersion = manifest.StorageVersion;
+
+        await run.EnterPhaseAsync("provisioning", cancellationToken, total: manifest.Files.Sum(file => file.Rows), done: 0);
+        // An earlier attempt may have left the tenant half-made.
+        await provisioning.UndoAsync(parameters.TenantId, cancellationToken);
+        var plan = await services.GetRequiredService<PlanCatalog>().FindAsync(parameters.Plan, cancellationToken)
+            ?? throw new InvalidOperationException($"The plan '{parameters.Plan}' is gone.");
+        var created = await provisioning.CreateAsync(parameters.Slug, parameters.Name, plan, cancellationToken, parameters.TenantId, activate: false);
+        if (created.IsSlugTaken)
+        {
+            throw new InvalidOperationException($"The slug '{parameters.Slug}' was taken meanwhile.");
+        }
+        var tenant = created.Tenant!;
+
+        await run.EnterPhaseAsync("loading", cancellationToken);
+        var tier = services.GetServices<ITierStorage>().Single(t => t.Kind == tenant.Isolation);
+        await using (var connection = await tier.ConnectAsync(tenant.Placement, cancellationToken))
+        {
+            await LoadAsync(run, manifest, parameters.ArchivePath, new TenantData(connection, tenant.Placement.Schema, tenant.Id), cancellationToken);
+
+            await run.EnterPhaseAsync("verifying", cancellationToken);
+            var data = new TenantData(connection, tenant.Placement.Schema, tenant.Id);
+            foreach (var file in manifest.Files)
+            {
+                var rows = await data.CountAsync(file.Table, cancellationToken);
+                state.Report.Rows[file.Table] = rows;
+                if (rows != file.Rows)
+                {
+                    throw new InvalidDataException($"'{file.Table}' holds {rows} rows after loading; the archive has {file.Rows}.");
+                }
+            }
+        }
+        await run.SaveStateAsync(state, cancellationToken);
+
+        await run.EnterPhaseAsync("activating", cancellationToken);
+        await provisioning.ActivateAsync(tenant.Id, "tenant.import",
+            $"operation={run.Id} slug={tenant.Slug} plan={tenant.Plan} from={manifest.Tenant.Id} ({manifest.Tenant.Slug}) version={manifest.StorageVersion} " +
+            $"rows={manifest.Files.Sum(file => file.Rows)}", run.Operation.Actor, cancellationToken);
+        File.Delete(parameters.ArchivePath);
+        await run.FinishAsync(OperationStatus.Succeeded, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every file, parents first, in one transaction: its CSV into a staging table of the archive's
+    /// columns, then into the tenant's table with the new tenant's id (row ids stay as archived).
+    /// </summary>
+    private async Task LoadAsync(OperationRun run, TenantArchiveManifest manifest, string archivePath, TenantData target, CancellationToken cancellationToken)
+    {
+        var order = tables.ParentsFirst.Select((table, index) => (table, index)).ToDictionary(pair => pair.table, pair => pair.index);
+        await using var file = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        await using var archive = await ZipArchive.CreateAsync(file, ZipArchiveMode.Read, leaveOpen: false, entryNameEncoding: null, cancellationToken);
+        await using var transaction = await target.Connection.BeginTransactionAsync(cancellationToken);
+        await Sql.ExecuteAsync(target.Connection, "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'", cancellationToken, transaction);
+        long done = 0;
+        foreach (var archived in manifest.Files.OrderBy(archived => order[archived.Table]))
+        {
+            var stage = Sql.Id($"tt_import_{archived.Table}");
+            var columns = string.Join(", ", archived.Columns.Select(Sql.Id));
+            await Sql.ExecuteAsync(target.Connection,
+                $"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {target.Table(archived.Table)} WITH NO DATA", cancellationToken, transaction);
+            await using (var entry = await archive.GetEntry(archived.Name)!.OpenAsync(cancellationToken))
+            using (var reader = new StreamReader(entry, Encoding.UTF8))
+            await using (var writer = await target.Connection.BeginTextImportAsync($"COPY pg_temp.{stage} ({columns}) FROM STDIN (FORMAT csv, HEADER)", cancellationToken))
+            {
+                var buffer = new char[32 * 1024];
+                int read;
+                while ((read = await reader.ReadAsync(buffer.AsMemory(), cancellationToken)) > 0)
+                {
+                    await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+            }
+            var values = string.Join(", ", archived.Columns.Select(column => column == "tenant_id" ? "@tenant" : Sql.Id(column)));
+            await using (var insert = new NpgsqlCommand($"INSERT INTO {target.Table(archived.Table)} ({columns}) SELECT {values} FROM pg_temp.{stage}",
+                target.Connection, transaction))
+            {
+                insert.Parameters.AddWithValue("tenant", target.TenantId);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            done += archived.Rows;
+            await run.ProgressAsync(done, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task UndoAsync(OperationRun run, TenantProvisioning provisioning, CancellationToken cancellationToken)
+    {
+        await run.EnterPhaseAsync("undoing", cancellationToken);
+        await provisioning.UndoAsync(run.TenantId, cancellationToken);
+        await run.FinishAsync(OperationStatus.RolledBack, cancellationToken);
+    }
+}

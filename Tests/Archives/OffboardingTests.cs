@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using TieredTenancy.Tests.Moves;
+using TieredTenancy.Tests.Provisioning;
+using TieredTenancy.Tests.Stack;
+using TieredTenancy.Tests.TenantPlane;
+
+namespace TieredTenancy.Tests.Archives;
+
+/// <summary>
+/// Offboarding in every tier: the tenant is refused at once, its clients revoked, its data archived,
+/// deleted everywhere and looked for afterwards; the tombstone carries a deletion certificate; other
+/// tenants are untouched; a Provisioner killed midway finishes it.
+/// </summary>
+[Collection(OperationsCollection.Name)]
+public sealed class OffboardingTests(OperationsFixture stack)
+{
+    private DistributedApplication App => stack.App;
+
+    [Theory]
+    [InlineData("pro")]
+    [InlineData("business")]
+    [InlineData("enterprise")]
+    public async Task Offboarding_deletes_the_tenant_everywhere_verifies_it_and_certifies_it(string plan)
+    {
+        using var admin = await App.AdminClientAsync();
+        using var bystander = await SeededAsync(plan);
+        var bystanderBefore = await TestPlacement.From(await TenantAsync(admin, bystander.Tenant.Id)).CountAsync(App, bystander.Tenant.Id);
+        using var leaving = await SeededAsync(plan);
+        var (clientId, secret) = await admin.CreateClientAsync(leaving.Tenant.Id.ToString());
+        var placement = TestPlacement.From(await TenantAsync(admin, leaving.Tenant.Id));
+        var replicas = (await Replicas.BaseAddressesAsync(App, "api", expected: 2)).Select(address => TestTenants.Authorized(address, leaving.Tenant.Token)).ToList();
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await replica.GetAsync("/projects")).StatusCode);
+        }
+
+        using var started = await admin.DeleteAsync($"/admin/tenants/{leaving.Tenant.Id}");
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        Assert.Equal("offboard", (await started.JsonAsync()).GetProperty("kind").GetString());
+        var refusedAt = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        foreach (var replica in replicas)
+        {
+            while ((await replica.GetAsync("/projects")).StatusCode != HttpStatusCode.Forbidden)
+            {
+                Assert.True(DateTime.UtcNow < refusedAt, $"{replica.BaseAddress} still served the tenant a second after the offboarding started");
+                await Task.Delay(50);
+            }
+        }
+        var operation = await OperationWatch.WaitForEndAsync(admin, started.Headers.Location!.ToString());
+        Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
+
+        var tombstone = await TenantAsync(admin, leaving.Tenant.Id);
+        Assert.Equal("deleted", tombstone.GetProperty("status").GetString());
+        var certificate = tombstone.GetProperty("deletion");
+        var deleted = certificate.GetProperty("deletedRows");
+        Assert.Equal((1, 4, 2), (deleted.GetProperty("projects").GetInt32(), deleted.GetProperty("tasks").GetInt32(), deleted.GetProperty("comments").GetInt32()));
+        Assert.True(deleted.GetProperty("audit_entries").GetInt32() > 0);
+        var checks = certificate.GetProperty("checks").EnumerateArray().ToList();
+        Assert.True(checks.Count >= 10, certificate.ToString());
+        Assert.All(checks, check => Assert.Equal(0, check.GetProperty("found").GetInt64()));
+        Assert.Matches("^[0-9a-f]{64}$", certificate.GetProperty("archive").GetProperty("sha256").GetString());
+        Assert.True(certificate.GetProperty("archive").GetProperty("bytes").GetInt64() > 0);
+        Assert.Equal(2, certificate.GetProperty("revokedClients").GetInt32());
+
+        // What the certificate says, looked at independently.
+        await placement.AssertGoneAsync(App, leaving.Tenant.Id);
+        await new TestPlacement("postgres", "tenants", "public", 0).AssertGoneAsync(App, leaving.Tenant.Id);
+        using (var token = await App.RequestTokenAsync(clientId, secret))
+        {
+            Assert.False(token.IsSuccessStatusCode);
+        }
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await replica.GetAsync("/projects")).StatusCode);
+        }
+        Assert.Equal(bystanderBefore, await TestPlacement.From(await TenantAsync(admin, bystander.Tenant.Id)).CountAsync(App, bystander.Tenant.Id));
+        Assert.Equal(HttpStatusCode.OK, (await bystander.Tenant.Api.GetAsync("/projects")).StatusCode);
+
+        // The slug stays the tombstone's for the retention period.
+        using var again = await admin.PostAsJsonAsync("/admin/tenants", new { slug = leaving.Tenant.Slug, name = "Again", plan });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        replicas.ForEach(replica => replica.Dispose());
+    }
+
+    [Fact]
+    public async Task A_grace_period_keeps_the_tenant_suspended_and_a_resume_cancels_the_offboarding()
+    {
+        using var admin = await App.AdminClientAsync();
+        using var tenant = await SeededAsync("business");
+        using var started = await admin.DeleteAsync($"/admin/tenants/{tenant.Tenant.Id}?after=P7D");
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        Assert.Equal("suspended", (await TenantAsync(admin, tenant.Tenant.Id)).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await tenant.Tenant.Api.GetAsync("/projects")).StatusCode);
+        using (var invalid = await admin.DeleteAsync($"/admin/tenants/{tenant.Tenant.Id}?after=seven-days"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        }
+
+        using var resume = await admin.PostAsync($"/admin/tenants/{tenant.Tenant.Id}/resume", null);
+        Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
+        var operation = await admin.GetFromJsonAsync<JsonElement>(started.Headers.Location!.ToString());
+        Assert.Equal("rolledBack", operation.GetProperty("status").GetString());
+        Assert.Contains("resumed", operation.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await tenant.Tenant.Api.GetAsync($"/projects/{tenant.Project}/tasks")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_Provisioner_killed_mid_offboarding_finishes_it_at_restart()
+    {
+        using var admin = await App.AdminClientAsync();
+        var redis = await OperationWatch.RedisAsync(App);
+        using var tenant = await SeededAsync("enterprise");
+        var placement = TestPlacement.From(await TenantAsync(admin, tenant.Tenant.Id));
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/admin/tenants/{tenant.Tenant.Id}") { Headers = { { "X-Fault-Injection", "pause:deleting" } } };
+        using var started = await admin.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var location = started.Headers.Location!.ToString();
+        var operationId = OperationWatch.IdOf(location);
+        await OperationWatch.WaitUntilPausedAsync(redis, operationId, "deleting");
+
+        await ProvisionerProcess.KillAndRestartAsync(App);
+        await OperationWatch.ReleaseAsync(redis, operationId, "deleting");
+
+        var operation = await OperationWatch.WaitForEndAsync(admin, location);
+        Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
+        Assert.True(operation.GetProperty("attempts").GetInt32() >= 2);
+        var tombstone = await TenantAsync(admin, tenant.Tenant.Id);
+        Assert.Equal("deleted", tombstone.GetProperty("status").GetString());
+        Assert.All(tombstone.GetProperty("deletion").GetProperty("checks").EnumerateArray(), check => Assert.Equal(0, check.GetProperty("found").GetInt64()));
+        Assert.Equal(4, tombstone.GetProperty("deletion").GetProperty("deletedRows").GetProperty("tasks").GetInt32());
+        await placement.AssertGoneAsync(App, tenant.Tenant.Id);
+    }
+
+    private sealed record Seeded(TestTenant Tenant, string Project) : IDisposable
+    {
+        public void Dispose() => Tenant.Dispose();
+    }
+
+    /// <summary>A tenant with a project of four tasks, two with a comment.</summary>
+    private async Task<Seeded> SeededAsync(string plan)
+    {
+        var tenant = await TestTenants.CreateAsync(App, plan);
+        var project = (await tenant.CreateProjectAsync("project")).GetProperty("id").GetString()!;
+        for (var i = 0; i < 4; i++)
+        {
+            var task = (await tenant.CreateTaskAsync(project, $"task {i}")).GetProperty("id").GetString()!;
+            if (i % 2 == 0)
+            {
+                await tenant.CreateCommentAsync(task, $"comment {i}");
+            }
+        }
+        return new Seeded(tenant, project);
+    }
+
+    private static async Task<JsonElement> TenantAsync(HttpClient admin, Guid id) => await admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{id}");
+}

@@ -1,0 +1,187 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using TieredTenancy.Tests.Moves;
+using TieredTenancy.Tests.Provisioning;
+using TieredTenancy.Tests.Stack;
+using TieredTenancy.Tests.TenantPlane;
+
+namespace TieredTenancy.Tests.Archives;
+
+/// <summary>
+/// A tenant's data leaves as an archive (a CSV file per table and a manifest with counts and
+/// SHA-256), from the control plane or by its own admin, and comes back as a new tenant at any tier
+/// with every row and id; an archive that was tampered with is refused before anything is made.
+/// </summary>
+[Collection(OperationsCollection.Name)]
+public sealed class TenantArchiveTests(OperationsFixture stack, Xunit.Abstractions.ITestOutputHelper output)
+{
+    private DistributedApplication App => stack.App;
+
+    [Fact]
+    public async Task An_export_imported_at_each_tier_gives_back_every_row_with_its_id()
+    {
+        using var admin = await App.AdminClientAsync();
+        using var source = await SeededTenantAsync("business");
+        var archive = await ArchiveApi.ExportAsync(admin, $"/admin/tenants/{source.Id}/export");
+        var manifest = ArchiveApi.Manifest(archive);
+        Assert.Equal(source.Id.ToString(), manifest["tenant"]!["id"]!.GetValue<string>());
+        var counts = manifest["files"]!.AsArray().ToDictionary(file => file!["table"]!.GetValue<string>(), file => file!["rows"]!.GetValue<long>());
+        Assert.Equal((1L, 6L, 3L), (counts["projects"], counts["tasks"], counts["comments"]));
+        Assert.True(counts["audit_entries"] > 0);
+
+        // The tenant's own admin gets the same data, file for file; a member may not.
+        var own = await ArchiveApi.ExportAsync(source.Api, "/tenant/export");
+        var ownFiles = ArchiveApi.Files(own);
+        foreach (var (name, content) in ArchiveApi.Files(archive).Where(file => file.Key != "manifest.json"))
+        {
+            Assert.Equal(content, ownFiles[name]);
+        }
+        var (memberId, memberSecret) = await admin.CreateClientAsync(source.Id.ToString(), "member");
+        using (var member = App.Authorized("api", await App.TokenAsync(memberId, memberSecret)))
+        using (var refused = await member.GetAsync("/tenant/export"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        }
+
+        var sourceRows = await TestPlacement.From(await TenantAsync(admin, source.Id)).RowsAsync(App, source.Id);
+        foreach (var plan in new[] { "pro", "business", "enterprise" })
+        {
+            var imported = await ArchiveApi.ImportAsync(admin, archive, AdminApi.NewSlug("imp"), plan);
+            var tenant = await TenantAsync(admin, imported);
+            Assert.Equal(("active", TestTenants.IsolationOf(plan)), (tenant.GetProperty("status").GetString(), tenant.GetProperty("isolation").GetString()));
+            var rows = await TestPlacement.From(tenant).RowsAsync(App, imported);
+            foreach (var (table, expected) in sourceRows)
+            {
+                // The same rows, ids included; only the tenant is the new one.
+                Assert.Equal(expected.Select(row => row.Replace(source.Id.ToString(), imported.ToString())).ToList(), rows[table]);
+            }
+        }
+    }
+
+    public static TheoryData<string> Tamperings() => new() { "a changed byte", "a missing file", "a wrong count", "a truncated archive", "an extra file" };
+
+    [Theory]
+    [MemberData(nameof(Tamperings))]
+    public async Task A_tampered_archive_is_refused_with_400_and_creates_nothing(string tampering)
+    {
+        using var admin = await App.AdminClientAsync();
+        using var source = await SeededTenantAsync("pro");
+        var archive = await ArchiveApi.ExportAsync(admin, $"/admin/tenants/{source.Id}/export");
+        var tampered = tampering switch
+        {
+            "a changed byte" => ArchiveApi.Rewrite(archive, (name, content) => name == "tasks.csv" ? content.Replace("task 1", "task 7") : content),
+            "a missing file" => ArchiveApi.Rewrite(archive, (name, content) => name == "comments.csv" ? null : content),
+            "a wrong count" => ArchiveApi.Rewrite(archive, (name, content) => name == "manifest.json" ? ArchiveApi.WithRows(content, "projects.csv", 2) : content),
+            "an extra file" => AddEntry(archive, "notes.txt", "not listed in the manifest"),
+            _ => archive[..(archive.Length / 2)],
+        };
+
+        var slug = AdminApi.NewSlug("tamper");
+        using var response = await ArchiveApi.StartImportAsync(admin, new MemoryStream(tampered), slug, "business");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"a tampered archive ({tampering}) answered {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("archive", JsonDocument.Parse(body).RootElement.GetProperty("errors").EnumerateObject().Select(error => error.Name));
+        await using var catalog = await App.OpenAsync("catalog");
+        Assert.Equal(0L, await catalog.ScalarAsync<long>("SELECT count(*) FROM tenants WHERE slug = $1", slug));
+        Assert.Equal(0L, await catalog.ScalarAsync<long>("SELECT count(*) FROM operations WHERE kind = 'Import' AND parameters->>'slug' = $1", slug));
+    }
+
+    [Fact]
+    public async Task A_tenant_of_two_hundred_thousand_rows_exports_and_imports_without_the_Provisioners_memory_growing_with_it()
+    {
+        using var admin = await App.AdminClientAsync();
+        using var tenant = await TestTenants.CreateAsync(App, "business");
+        var placement = TestPlacement.From(await TenantAsync(admin, tenant.Id));
+        await using (var shared = await placement.OpenAsync(App))
+        {
+            await shared.ExecuteAsync($"""
+                INSERT INTO "{placement.Schema}".projects (tenant_id, id, name, description, created_at, updated_at)
+                  SELECT $1, gen_random_uuid(), 'project ' || i, repeat('words ', 20), now(), now() FROM generate_series(1, 500) i
+                """, tenant.Id);
+            await shared.ExecuteAsync($"""
+                INSERT INTO "{placement.Schema}".tasks (tenant_id, id, project_id, title, status, assignee, created_at, updated_at)
+                  SELECT $1, gen_random_uuid(), p.id, 'task ' || g || ' of ' || p.name, 'Todo', 'sam', now(), now()
+                  FROM "{placement.Schema}".projects p, generate_series(1, 200) g WHERE p.tenant_id = $1
+                """, tenant.Id);
+            await shared.ExecuteAsync($"""
+                INSERT INTO "{placement.Schema}".comments (tenant_id, id, task_id, author, body, created_at)
+                  SELECT $1, gen_random_uuid(), t.id, 'sam', 'a comment on ' || t.title, now() FROM "{placement.Schema}".tasks t WHERE t.tenant_id = $1
+                """, tenant.Id);
+        }
+        var provisioner = await ProvisionerProcess.CurrentAsync(App);
+        var file = Path.GetTempFileName();
+        try
+        {
+            ProvisionerProcess.ResetPeakMemory(provisioner);
+            var before = ProvisionerProcess.ResidentBytes(provisioner);
+            using (var response = await admin.GetAsync($"/admin/tenants/{tenant.Id}/export", HttpCompletionOption.ResponseHeadersRead))
+            await using (var output = File.Create(file))
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                await (await response.Content.ReadAsStreamAsync()).CopyToAsync(output);
+            }
+            var exportPeak = ProvisionerProcess.PeakResidentBytes(provisioner) - before;
+
+            ProvisionerProcess.ResetPeakMemory(provisioner);
+            before = ProvisionerProcess.ResidentBytes(provisioner);
+            Guid imported;
+            await using (var upload = File.OpenRead(file))
+            using (var started = await ArchiveApi.StartImportAsync(admin, upload, AdminApi.NewSlug("large"), "enterprise"))
+            {
+                Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+                var operation = await OperationWatch.WaitForEndAsync(admin, started.Headers.Location!.ToString(), TimeSpan.FromMinutes(5));
+                Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
+                imported = Guid.Parse(operation.GetProperty("tenantId").GetString()!);
+            }
+            var importPeak = ProvisionerProcess.PeakResidentBytes(provisioner) - before;
+
+            var rows = await TestPlacement.From(await TenantAsync(admin, imported)).CountAsync(App, imported);
+            Assert.Equal(500 + 100_000 + 100_000, rows["projects"] + rows["tasks"] + rows["comments"]);
+            var archiveBytes = new FileInfo(file).Length;
+            output.WriteLine($"archive {archiveBytes / 1048576.0:0.0} MiB; the Provisioner's peak resident memory grew {exportPeak / 1048576.0:0.0} MiB exporting and " +
+                $"{importPeak / 1048576.0:0.0} MiB importing");
+            // The archive alone is tens of megabytes; a copy of it held in memory would show.
+            Assert.True(exportPeak < 100 * 1024 * 1024 && importPeak < 100 * 1024 * 1024,
+                $"the Provisioner's peak memory grew by {exportPeak / 1048576} MiB exporting and {importPeak / 1048576} MiB importing a {archiveBytes / 1048576} MiB archive");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private async Task<TestTenant> SeededTenantAsync(string plan)
+    {
+        var tenant = await TestTenants.CreateAsync(App, plan);
+        var project = (await tenant.CreateProjectAsync("archived project")).GetProperty("id").GetString()!;
+        for (var i = 0; i < 6; i++)
+        {
+            using var created = await tenant.Api.PostAsJsonAsync($"/projects/{project}/tasks",
+                new { title = $"task {i}, with \"quotes\" and, commas", priority = i % 2 == 0 ? "high" : "low", labels = new[] { "a", $"l{i}" }, dueOn = "2027-03-01" });
+            var task = (await TestTenant.ExpectAsync(created, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+            if (i % 2 == 0)
+            {
+                await tenant.CreateCommentAsync(task, $"comment {i} ✓ ünïcode, \"quoted\",\nover two lines");
+            }
+        }
+        return tenant;
+    }
+
+    private static async Task<JsonElement> TenantAsync(HttpClient admin, Guid id) => await admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{id}");
+
+    private static byte[] AddEntry(byte[] archive, string name, string content)
+    {
+        var output = new MemoryStream();
+        output.Write(archive);
+        using (var zip = new System.IO.Compression.ZipArchive(output, System.IO.Compression.ZipArchiveMode.Update, leaveOpen: true))
+        using (var writer = new StreamWriter(zip.CreateEntry(name).Open()))
+        {
+            writer.Write(content);
+        }
+        return output.ToArray();
+    }
+}
