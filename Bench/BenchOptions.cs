@@ -8,7 +8,8 @@ public enum Measurements
     Api = 2,
     Moves = 4,
     Migrations = 8,
-    All = Provisioning | Api | Moves | Migrations,
+    Archives = 16,
+    All = Provisioning | Api | Moves | Migrations | Archives,
 }
 
 /// <summary>
@@ -19,14 +20,14 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
     int MoveRows = 400_000, int SchemaTenants = 1000, int DatabaseTenants = 100, int MigrationParallel = 2)
 {
     public const string Usage = """
-        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|migrations|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rows N] [--schemas N] [--databases N] [--parallel N]
-          --only M         which measurement: provisioning latency, Api request throughput, tier moves, fleet migrations, or all (default all)
+        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|migrations|archives|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rows N] [--schemas N] [--databases N] [--parallel N]
+          --only M         which measurement: provisioning latency, Api request throughput, tier moves, fleet migrations, archives (export, import, offboarding), or all (default all)
           --tenants N      tenants created through the admin API per plan, measured (default 30)
           --warmups N      creates per plan (and raw repetitions per kind) before measuring, not counted (default 3)
           --raw N          raw PostgreSQL repetitions per isolation kind (default 30)
           --seconds N      Api throughput: measured seconds per load loop, after a 2 s warm-up not counted (default 10)
           --concurrency N  Api throughput: concurrent workers, and connections to the Api replica (default 8)
-          --rows N         tier moves: rows of the moved tenant, half tasks and half comments, one project per 200 rows (default 400000)
+          --rows N         tier moves and archives: rows of the tenant, half tasks and half comments, one project per 200 rows (default 400000)
           --schemas N      fleet migrations: schema tenants in the fleet (default 1000)
           --databases N    fleet migrations: database tenants in the fleet (default 100)
           --parallel N     fleet migrations: workers per server (default 2)
@@ -70,12 +71,13 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                     "api" => Measurements.Api,
                     "moves" => Measurements.Moves,
                     "migrations" => Measurements.Migrations,
+                    "archives" => Measurements.Archives,
                     "all" => Measurements.All,
                     _ => null,
                 };
                 if (only is null)
                 {
-                    return Refuse($"'--only' needs provisioning, api, moves, migrations or all, not '{value}'.");
+                    return Refuse($"'--only' needs provisioning, api, moves, migrations, archives or all, not '{value}'.");
                 }
                 options = options with { Only = only.Value };
                 continue;

@@ -1,4 +1,5 @@
 using TieredTenancy.Bench;
+using TieredTenancy.Bench.Archives;
 using TieredTenancy.Bench.Migrations;
 using TieredTenancy.Bench.Moves;
 
@@ -44,5 +45,12 @@ if (options.Runs(Measurements.Migrations))
     var migration = await MigrationBenchmark.MeasureAsync(stack, options);
     Console.WriteLine();
     Console.Write(MigrationReport.Render(migration));
+}
+
+if (options.Runs(Measurements.Archives))
+{
+    var archives = await ArchiveBenchmark.MeasureAsync(stack, options);
+    Console.WriteLine();
+    Console.Write(ArchiveReport.Render(archives));
 }
 return 0;

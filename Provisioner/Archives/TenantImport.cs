@@ -116,7 +116,8 @@ public sealed class TenantImport(IServiceScopeFactory scopes, TenantTables table
         var tier = services.GetServices<ITierStorage>().Single(t => t.Kind == tenant.Isolation);
         await using (var connection = await tier.ConnectAsync(tenant.Placement, cancellationToken))
         {
-            await LoadAsync(run, manifest, parameters.ArchivePath, new TenantData(connection, tenant.Placement.Schema, tenant.Id), cancellationToken);
+            await LoadAsync(run, manifest, parameters.ArchivePath, new TenantData(connection, tenant.Placement.Schema, tenant.Id), tier.HasOwnTarget,
+                cancellationToken);
 
             await run.EnterPhaseAsync("verifying", cancellationToken);
             var data = new TenantData(connection, tenant.Placement.Schema, tenant.Id);
@@ -141,43 +142,36 @@ public sealed class TenantImport(IServiceScopeFactory scopes, TenantTables table
     }
 
     /// <summary>
-    /// Every file, parents first, in one transaction: its CSV into a staging table of the archive's
-    /// columns, then into the tenant's table with the new tenant's id (row ids stay as archived).
+    /// Every file, parents first, in one transaction, straight into the tenant's table by COPY, each
+    /// row carrying the new tenant's id (row ids stay as archived). Storage of the tenant's own loads
+    /// without foreign keys and secondary indexes, built once after.
     /// </summary>
-    private async Task LoadAsync(OperationRun run, TenantArchiveManifest manifest, string archivePath, TenantData target, CancellationToken cancellationToken)
+    private async Task LoadAsync(OperationRun run, TenantArchiveManifest manifest, string archivePath, TenantData target, bool ownStorage,
+        CancellationToken cancellationToken)
     {
         var order = tables.ParentsFirst.Select((table, index) => (table, index)).ToDictionary(pair => pair.table, pair => pair.index);
         await using var file = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         await using var archive = await ZipArchive.CreateAsync(file, ZipArchiveMode.Read, leaveOpen: false, entryNameEncoding: null, cancellationToken);
         await using var transaction = await target.Connection.BeginTransactionAsync(cancellationToken);
         await Sql.ExecuteAsync(target.Connection, "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'", cancellationToken, transaction);
+        var structure = ownStorage ? await LoadStructure.DropAsync(target.Connection, target.Schema, tables.ParentsFirst, cancellationToken) : null;
         long done = 0;
         foreach (var archived in manifest.Files.OrderBy(archived => order[archived.Table]))
         {
-            var stage = Sql.Id($"tt_import_{archived.Table}");
             var columns = string.Join(", ", archived.Columns.Select(Sql.Id));
-            await Sql.ExecuteAsync(target.Connection,
-                $"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {target.Table(archived.Table)} WITH NO DATA", cancellationToken, transaction);
             await using (var entry = await archive.GetEntry(archived.Name)!.OpenAsync(cancellationToken))
             using (var reader = new StreamReader(entry, Encoding.UTF8))
-            await using (var writer = await target.Connection.BeginTextImportAsync($"COPY pg_temp.{stage} ({columns}) FROM STDIN (FORMAT csv, HEADER)", cancellationToken))
+            await using (var writer = await target.Connection.BeginTextImportAsync(
+                $"COPY {target.Table(archived.Table)} ({columns}) FROM STDIN (FORMAT csv, HEADER)", cancellationToken))
             {
-                var buffer = new char[32 * 1024];
-                int read;
-                while ((read = await reader.ReadAsync(buffer.AsMemory(), cancellationToken)) > 0)
-                {
-                    await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-            }
-            var values = string.Join(", ", archived.Columns.Select(column => column == "tenant_id" ? "@tenant" : Sql.Id(column)));
-            await using (var insert = new NpgsqlCommand($"INSERT INTO {target.Table(archived.Table)} ({columns}) SELECT {values} FROM pg_temp.{stage}",
-                target.Connection, transaction))
-            {
-                insert.Parameters.AddWithValue("tenant", target.TenantId);
-                await insert.ExecuteNonQueryAsync(cancellationToken);
+                await ArchivedRows.CopyAsNewTenantAsync(reader, writer, archived.Columns.ToList().IndexOf("tenant_id"), target.TenantId, cancellationToken);
             }
             done += archived.Rows;
             await run.ProgressAsync(done, cancellationToken);
+        }
+        if (structure is not null)
+        {
+            await structure.RestoreAsync(target.Connection, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
     }
