@@ -39,6 +39,7 @@ public static class TokenIssuing
     public static IHostApplicationBuilder AddTokenIssuing(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<TokenOptions>(TokenOptions.SectionName);
+        builder.Services.AddSingleton<TokenRequestThrottle>();
         builder.Services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<CatalogDbContext>())
             .AddServer(server =>

@@ -1,37 +1,43 @@
 using System.Globalization;
 using System.Text;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using TieredTenancy.Tenancy.Http;
 
 namespace TieredTenancy.Provisioner.Tokens;
 
 /// <summary>
 /// Against secret guessing: a client id whose token requests were refused <see
-/// cref="TokenOptions.MaxFailedRequests"/> times within <see cref="TokenOptions.FailureWindow"/>
+/// cref="TokenOptions.MaxFailedRequests"/> times within a <see cref="TokenOptions.FailureWindow"/>
 /// (10 a minute by default) gets 429 with <c>Retry-After</c> for every request, right secret or
-/// not, until that window ends. Only refusals count (401: unknown client or wrong secret), so a
-/// client with its secret is never slowed, however often it asks; a guesser gets 10 tries a
-/// minute at a 256-bit secret. The counts live in Redis, so every Provisioner instance shares them.
+/// not, until the window ends. Only refusals count (401: unknown client or wrong secret), so a
+/// client with its secret is never slowed, however often it asks.
 /// </summary>
 /// <remarks>
-/// Not ASP.NET Core's rate-limiting middleware: it takes its permit before the request and cannot
-/// tell a refusal from a token, and OpenIddict checks the secret inside the authentication
-/// middleware, before any endpoint's limiter would run. This runs ahead of authentication.
+/// A fixed-window limiter per client id from System.Threading.RateLimiting (what ASP.NET Core's
+/// rate limiting runs on), but not its middleware: that takes a permit before every request, and
+/// OpenIddict checks the secret inside the authentication middleware, before any endpoint's
+/// limiter would run. So this runs ahead of authentication, peeks before the request and takes a
+/// permit only for a refusal. The counts are this process's: the Provisioner runs as one instance,
+/// and a restart grants a guesser one more window of tries at a 256-bit secret.
 /// </remarks>
-public sealed class TokenRequestThrottle(RequestDelegate next, IConnectionMultiplexer redis, IOptionsMonitor<TokenOptions> options,
-    ILogger<TokenRequestThrottle> logger)
+public sealed class TokenRequestThrottle(IOptions<TokenOptions> options) : IMiddleware, IDisposable
 {
     public const string TokenPath = "/connect/token";
 
     // Client ids are at most this long (the registry's column); a longer one is no client, so no secret to guess.
     private const int MaxClientIdLength = 100;
 
-    // Counts a refusal and starts the window with the first one, in one step.
-    private static readonly LuaScript CountRefusal = LuaScript.Prepare(
-        "local n = redis.call('INCR', @key) if n == 1 then redis.call('PEXPIRE', @key, @windowMs) end return n");
+    // Idle partitions (all permits back) are dropped by the limiter itself, so unknown ids cost nothing for long.
+    private readonly PartitionedRateLimiter<string> _refusals = PartitionedRateLimiter.Create<string, string>(clientId =>
+        RateLimitPartition.GetFixedWindowLimiter(clientId, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = options.Value.MaxFailedRequests,
+            Window = options.Value.FailureWindow,
+            QueueLimit = 0,
+        }));
 
-    public async Task InvokeAsync(HttpContext http)
+    public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
         var clientId = HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(TokenPath, StringComparison.Ordinal)
             ? await ClientIdAsync(http.Request)
@@ -42,26 +48,28 @@ public sealed class TokenRequestThrottle(RequestDelegate next, IConnectionMultip
             return;
         }
 
-        var limits = options.CurrentValue;
-        RedisKey key = $"tt:token-refusals:{clientId}";
-        var database = redis.GetDatabase();
-        // Nothing counted (or Redis out of reach) reads as no refusal.
-        var refusals = await TryAsync(() => database.StringGetWithExpiryAsync(key));
-        if ((long)refusals.Value >= limits.MaxFailedRequests)
+        // No permit taken: zero asks only whether any is left.
+        using (var left = _refusals.AttemptAcquire(clientId, 0))
         {
-            var retryAfter = Math.Max(1, (int)Math.Ceiling((refusals.Expiry ?? limits.FailureWindow).TotalSeconds));
-            http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-            await Problems.TooManyRequests(
-                    $"Too many refused token requests for this client id ({limits.MaxFailedRequests} within {limits.FailureWindow.TotalSeconds:0} s); try again in {retryAfter} s.")
-                .ExecuteAsync(http);
-            return;
+            if (!left.IsAcquired)
+            {
+                var limits = options.Value;
+                var retryAfter = left.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : limits.FailureWindow;
+                var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                await Problems.TooManyRequests(
+                        $"Too many refused token requests for this client id ({limits.MaxFailedRequests} within {limits.FailureWindow.TotalSeconds:0} s); try again in {seconds} s.")
+                    .ExecuteAsync(http);
+                return;
+            }
         }
 
         await next(http);
 
         if (http.Response.StatusCode == StatusCodes.Status401Unauthorized)
         {
-            await TryAsync(() => database.ScriptEvaluateAsync(CountRefusal, new { key, windowMs = (long)limits.FailureWindow.TotalMilliseconds }));
+            // Concurrent refusals may each have passed the peek above: a guesser gains at most its concurrency, once.
+            _refusals.AttemptAcquire(clientId).Dispose();
         }
     }
 
@@ -89,17 +97,5 @@ public sealed class TokenRequestThrottle(RequestDelegate next, IConnectionMultip
         return string.IsNullOrEmpty(clientId) || clientId.Length > MaxClientIdLength ? null : clientId;
     }
 
-    // The throttle is a second line (secrets are 256 random bits): without Redis, requests go on and the outage is logged.
-    private async Task<T> TryAsync<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
-        {
-            logger.LogWarning(exception, "The token request throttle could not reach Redis; the request is not throttled");
-            return default!;
-        }
-    }
+    public void Dispose() => _refusals.Dispose();
 }
