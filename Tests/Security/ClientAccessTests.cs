@@ -24,11 +24,7 @@ public sealed class ClientAccessTests(SecurityFixture stack, ITestOutputHelper o
     public async Task A_revoked_clients_tokens_are_refused_on_both_replicas_within_one_second_and_it_gets_no_new_token()
     {
         using var admin = await stack.App.AdminClientAsync();
-        var tenantId = (await admin.CreateTenantAsync("pro")).GetProperty("id").GetString()!;
-        var (clientId, secret) = await admin.CreateClientAsync(tenantId);
-        var replicas = await ReplicaClientsAsync(await stack.App.TokenAsync(clientId, secret));
-        // Each replica has validated the token and keeps the result: the refusal cannot come from validating it again.
-        await ReplicaWatch.UntilEveryReplicaAnswersAsync(replicas, "/projects", HttpStatusCode.OK, OneSecond, Stopwatch.StartNew());
+        var (tenantId, clientId, secret, replicas) = await ClientKnownToEveryReplicaAsync(admin, "pro");
 
         var clock = Stopwatch.StartNew();
         using (var revoked = await admin.DeleteAsync($"/admin/tenants/{tenantId}/clients/{clientId}"))
@@ -58,10 +54,7 @@ public sealed class ClientAccessTests(SecurityFixture stack, ITestOutputHelper o
     public async Task A_rotated_secret_refuses_the_old_secret_and_its_tokens_and_the_new_secret_works()
     {
         using var admin = await stack.App.AdminClientAsync();
-        var tenantId = (await admin.CreateTenantAsync("business")).GetProperty("id").GetString()!;
-        var (clientId, oldSecret) = await admin.CreateClientAsync(tenantId);
-        var oldReplicas = await ReplicaClientsAsync(await stack.App.TokenAsync(clientId, oldSecret));
-        await ReplicaWatch.UntilEveryReplicaAnswersAsync(oldReplicas, "/projects", HttpStatusCode.OK, OneSecond, Stopwatch.StartNew());
+        var (tenantId, clientId, oldSecret, oldReplicas) = await ClientKnownToEveryReplicaAsync(admin, "business");
 
         var clock = Stopwatch.StartNew();
         string newSecret;
@@ -98,10 +91,7 @@ public sealed class ClientAccessTests(SecurityFixture stack, ITestOutputHelper o
     public async Task A_replica_that_missed_the_broadcast_refuses_a_revoked_client_after_its_periodic_refresh()
     {
         using var admin = await stack.App.AdminClientAsync();
-        var tenantId = (await admin.CreateTenantAsync("free")).GetProperty("id").GetString()!;
-        var (clientId, secret) = await admin.CreateClientAsync(tenantId);
-        var replicas = await ReplicaClientsAsync(await stack.App.TokenAsync(clientId, secret));
-        await ReplicaWatch.UntilEveryReplicaAnswersAsync(replicas, "/projects", HttpStatusCode.OK, OneSecond, Stopwatch.StartNew());
+        var (_, clientId, _, replicas) = await ClientKnownToEveryReplicaAsync(admin, "free");
 
         // Revoked in the catalog with no broadcast at all, as if every replica had missed it.
         await using (var catalog = await stack.App.OpenAsync("catalog"))
@@ -208,6 +198,19 @@ public sealed class ClientAccessTests(SecurityFixture stack, ITestOutputHelper o
         {
             Assert.NotEmpty(await stack.App.TokenAsync("platform-admin", await stack.App.ParameterAsync("platform-admin-secret")));
         }
+    }
+
+    /// <summary>
+    /// A new tenant of the plan and a member client of it, whose token each replica has validated and
+    /// keeps in its cache: a later refusal cannot come from validating the token again.
+    /// </summary>
+    private async Task<(string TenantId, string ClientId, string Secret, List<HttpClient> Replicas)> ClientKnownToEveryReplicaAsync(HttpClient admin, string plan)
+    {
+        var tenantId = (await admin.CreateTenantAsync(plan)).GetProperty("id").GetString()!;
+        var (clientId, secret) = await admin.CreateClientAsync(tenantId);
+        var replicas = await ReplicaClientsAsync(await stack.App.TokenAsync(clientId, secret));
+        await ReplicaWatch.UntilEveryReplicaAnswersAsync(replicas, "/projects", HttpStatusCode.OK, OneSecond, Stopwatch.StartNew());
+        return (tenantId, clientId, secret, replicas);
     }
 
     private async Task<List<HttpClient>> ReplicaClientsAsync(string token) =>
