@@ -106,6 +106,41 @@ public sealed class ClientAccessTests(SecurityFixture stack, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task An_api_replica_started_after_a_revocation_refuses_the_revoked_clients_token_from_its_first_request()
+    {
+        using var admin = await stack.App.AdminClientAsync();
+        var (tenantId, clientId, secret, replicas) = await ClientKnownToEveryReplicaAsync(admin, "pro");
+        var token = replicas[0].DefaultRequestHeaders.Authorization!.Parameter!;
+        using (var revoked = await admin.DeleteAsync($"/admin/tenants/{tenantId}/clients/{clientId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        }
+        replicas.ForEach(replica => replica.Dispose());
+
+        // The new process was not there for the broadcast: it knows from the catalog, read before it listens.
+        var clock = Stopwatch.StartNew();
+        using var restarted = TestTenants.Authorized(await Replicas.KillAndStartOneAsync(stack.App, "api"), token);
+        HttpResponseMessage? first = null;
+        while (first is null)
+        {
+            try
+            {
+                first = await restarted.GetAsync("/projects");
+            }
+            catch (HttpRequestException) when (clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                // Not listening yet.
+                await Task.Delay(20);
+            }
+        }
+        output.WriteLine($"the replica, killed and started again, first answered {(int)first.StatusCode} after {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(HttpStatusCode.Unauthorized, first.StatusCode);
+        Assert.Equal("application/problem+json", first.Content.Headers.ContentType?.MediaType);
+        first.Dispose();
+        await Replicas.WaitForHealthyAsync(stack.App, "api", 2);
+    }
+
+    [Fact]
     public async Task Listing_a_tenants_clients_shows_roles_and_times_and_never_a_secret_and_other_tenants_clients_are_not_found()
     {
         using var admin = await stack.App.AdminClientAsync();
