@@ -36,16 +36,12 @@ public static class CredentialEndpoints
         {
             return problem;
         }
-        var tenant = await lookup.FindAsync(tenantId, cancellationToken);
-        if (tenant is null)
+        var (tenant, refusal) = await lookup.FindIdleAsync(id, tenantId, cancellationToken);
+        if (refusal is not null)
         {
-            return TenantEndpoints.NotFound(id);
+            return refusal;
         }
-        if (await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict)
-        {
-            return conflict;
-        }
-        if (tenant.Isolation != IsolationKind.Database)
+        if (tenant!.Isolation != IsolationKind.Database)
         {
             return Problems.Conflict($"The tenant is at {tenant.Isolation.ToString().ToLowerInvariant()} isolation: it has no login of its own; "
                 + "only database-tier tenants' credentials rotate.");

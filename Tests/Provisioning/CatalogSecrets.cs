@@ -42,6 +42,18 @@ public static class CatalogSecrets
                 .Unprotect(tenant.Placement.ProtectedConnectionString!));
         });
 
+    /// <summary>A connection string that logs in with a tenant's <paramref name="credentials"/> at <paramref name="server"/>'s address, unpooled.</summary>
+    public static string LoginTo(NpgsqlConnectionStringBuilder server, NpgsqlConnectionStringBuilder credentials, string? database = null) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = server.Host,
+            Port = server.Port,
+            Database = database ?? credentials.Database,
+            Username = credentials.Username,
+            Password = credentials.Password,
+            Pooling = false,
+        }.ConnectionString;
+
     /// <summary>The Provisioner's token signing key (PKCS#8) and its key id, for minting test tokens the Api must judge.</summary>
     public static Task<(byte[] Pkcs8, string KeyId)> SigningKeyAsync(DistributedApplication app) =>
         WithCatalogAsync(app, async (catalog, protection) =>

@@ -171,15 +171,7 @@ public sealed class CredentialRotationTests(OperationsFixture stack, ITestOutput
 
     private static async Task<NpgsqlConnection> OpenAsAsync(NpgsqlConnectionStringBuilder server, NpgsqlConnectionStringBuilder credentials)
     {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-        {
-            Host = server.Host,
-            Port = server.Port,
-            Database = credentials.Database,
-            Username = credentials.Username,
-            Password = credentials.Password,
-            Pooling = false,
-        }.ConnectionString);
+        var connection = new NpgsqlConnection(CatalogSecrets.LoginTo(server, credentials));
         await connection.OpenAsync();
         return connection;
     }
