@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.FeatureManagement;
 using StackExchange.Redis;
@@ -25,9 +24,7 @@ public static class ApiServices
     {
         builder.AddNpgsqlDbContext<CatalogDbContext>("catalog", configureDbContextOptions: options => options.UseCatalogConventions());
         builder.AddRedisClient("cache");
-        builder.Services.AddDataProtection()
-            .SetApplicationName(TenantConnectionProtection.ApplicationName)
-            .PersistKeysToDbContext<CatalogDbContext>();
+        builder.Services.AddCatalogKeyRing(builder.Configuration, readOnly: true);
 
         builder.Services.AddOptions<RedisCacheOptions>()
             .Configure<IServiceProvider>((options, services) =>
@@ -59,11 +56,9 @@ public static class ApiServices
         // The shared pool is registered before the container exists, so it binds the section itself;
         // the validation above runs at start, before the pool is first used.
         var storage = builder.Configuration.GetSection(TenantStorageOptions.SectionName).Get<TenantStorageOptions>() ?? new();
+        // The connection string's login is the Api's own role (the AppHost's): it owns nothing and cannot bypass row-level security.
         builder.AddKeyedNpgsqlDataSource(storage.SharedDatabase, configureDataSourceBuilder: dataSource =>
         {
-            // The Api connects as its own role, which owns nothing and cannot bypass row-level security.
-            dataSource.ConnectionStringBuilder.Username = storage.AppRole;
-            dataSource.ConnectionStringBuilder.Password = storage.AppPassword;
             dataSource.ConnectionStringBuilder.MaxPoolSize = storage.SharedMaxPoolSize;
             dataSource.ConnectionStringBuilder.ConnectionLifetime = storage.SharedConnectionLifetimeSeconds;
             // The binding prefix and the tenant queries repeat verbatim: prepared once per connection, not parsed per request.

@@ -1,9 +1,11 @@
 using TieredTenancy.AppHost.Infrastructure;
 using TieredTenancy.AppHost.Services;
 using TieredTenancy.Tenancy.Hosting;
+using TieredTenancy.Tenancy.Storage;
 
 // The whole stack: PostgreSQL (catalog + shared tenant data), dedicated PostgreSQL servers for
-// database-tier tenants, Redis, the Provisioner (control plane) and the Api (tenant plane, replicated).
+// database-tier tenants, Redis, the bootstrap (roles, once), the Provisioner (control plane) and
+// the Api (tenant plane, replicated).
 var builder = DistributedApplication.CreateBuilder(args);
 
 PlatformResources platform;
@@ -17,35 +19,48 @@ catch (InfrastructureUnavailableException exception)
     return 1;
 }
 
-// The Api's database login (owns nothing, cannot bypass row-level security) and the platform-admin client's secret.
+// The platform's login roles (the bootstrap creates them; no service gets a superuser), the key
+// ring's encryption certificate and the platform-admin client's secret.
+var roles = new TenantStorageOptions();
+var provisionerDbPassword = builder.AddGeneratedSecret("provisioner-db-password");
+var resolverDbPassword = builder.AddGeneratedSecret("resolver-db-password");
 var appDbPassword = builder.AddGeneratedSecret("app-db-password");
+var keyEncryptionCertificate = builder.AddKeyEncryptionCertificate();
 var platformAdminSecret = builder.AddGeneratedSecret("platform-admin-secret");
+
+var bootstrap = builder.AddProject<Projects.Bootstrap>("bootstrap")
+    .WithServerSuperusers(platform)
+    .WithSetting(ServiceSettings.ProvisionerPassword, provisionerDbPassword)
+    .WithSetting(ServiceSettings.ResolverPassword, resolverDbPassword)
+    .WithSetting(ServiceSettings.AppPassword, appDbPassword)
+    .WaitFor(platform.Servers);
 
 var provisioner = builder.AddProject<Projects.Provisioner>("provisioner")
     .WithHttpEndpoint()
     .WithHttpHealthCheck("/health")
-    .WithReference(platform.Catalog)
-    .WithReference(platform.Tenants)
+    .WithLogin(PlatformInfrastructure.CatalogDatabase, platform.MainServer, PlatformInfrastructure.CatalogDatabase, roles.ProvisionerRole, provisionerDbPassword)
+    .WithLogin(roles.SharedDatabase, platform.MainServer, roles.SharedDatabase, roles.ProvisionerRole, provisionerDbPassword)
     .WithReference(platform.Cache)
-    .WithDedicatedServerLogins(platform.DedicatedServers)
-    .WithSetting(ServiceSettings.AppPassword, appDbPassword)
+    .WithDedicatedServerLogins(platform.DedicatedServers, roles.ProvisionerRole, provisionerDbPassword)
+    .WithSetting(ServiceSettings.KeyEncryptionCertificate, keyEncryptionCertificate)
     .WithSetting(ServiceSettings.PlatformAdminClientSecret, platformAdminSecret)
     .WithSetting(ServiceSettings.ArchiveFolder, builder.Configuration[ServiceSettings.ArchiveFolder.Key] ?? platform.ArchiveFolder)
     .WithFaultInjectionForTests(builder.Configuration)
-    .WaitFor(platform.Servers);
+    .WaitFor(platform.Servers)
+    .WaitForCompletion(bootstrap);
 
 builder.AddProject<Projects.Api>("api")
     .WithHttpEndpoint()
     .WithHttpHealthCheck("/health")
     .WithReplicas(platform.Options.ApiReplicas)
-    .WithReference(platform.Catalog)
-    .WithReference(platform.Tenants)
+    .WithLogin(PlatformInfrastructure.CatalogDatabase, platform.MainServer, PlatformInfrastructure.CatalogDatabase, roles.ResolverRole, resolverDbPassword)
+    .WithLogin(roles.SharedDatabase, platform.MainServer, roles.SharedDatabase, roles.AppRole, appDbPassword)
     .WithReference(platform.Cache)
     .WithReference(provisioner)
     .WithDedicatedServerAddresses(platform.DedicatedServers)
-    .WithSetting(ServiceSettings.AppPassword, appDbPassword)
+    .WithSetting(ServiceSettings.KeyEncryptionCertificate, keyEncryptionCertificate)
     .WithTenantSubdomains(builder.Configuration)
-    .WithPlainBaselineForBench(builder.Configuration)
+    .WithPlainBaselineForBench(builder.Configuration, platform.Tenants)
     .WaitFor(provisioner);
 
 builder.Build().Run();

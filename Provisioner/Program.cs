@@ -1,6 +1,7 @@
 using TieredTenancy.Provisioner;
 using TieredTenancy.Provisioner.Archives;
 using TieredTenancy.Provisioner.Clients;
+using TieredTenancy.Provisioner.Credentials;
 using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Migrations;
 using TieredTenancy.Provisioner.Moves;
@@ -27,6 +28,7 @@ builder.AddDurableOperations();
 builder.AddTierMoves();
 builder.AddFleetMigrations();
 builder.AddTenantArchives();
+builder.AddCredentialRotation();
 builder.AddTokenIssuing();
 builder.AddAdminApiContract();
 
@@ -51,6 +53,7 @@ app.MapGroup("/admin")
     .MapMigrationEndpoints()
     .MapArchiveEndpoints()
     .MapOffboardingEndpoints()
+    .MapCredentialEndpoints()
     .MapClientEndpoints()
     .MapOperationEndpoints();
 

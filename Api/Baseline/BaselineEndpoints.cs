@@ -32,7 +32,7 @@ public static class BaselineEndpoints
         {
             return app;
         }
-        var plain = new PlainConnections(app.Configuration.GetConnectionString("tenants")!, app.Services.GetRequiredService<DedicatedDataSources>());
+        var plain = new PlainConnections(app.Configuration.GetConnectionString(ServiceSettings.PlainBaselineConnection)!, app.Services.GetRequiredService<DedicatedDataSources>());
         app.MapGet("/plain/tenants/{tenantId:guid}/projects/{id:guid}/tasks",
             async (Guid tenantId, Guid id, TenantRegistryCache registry, CancellationToken cancellationToken) =>
             {

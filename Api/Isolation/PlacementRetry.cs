@@ -81,7 +81,7 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
         }
     }
 
-    /// <summary>The tenant's entry once the registry names a newer placement or storage version than <paramref name="stale"/>; null if it does not within the wait.</summary>
+    /// <summary>The tenant's entry once the registry names a newer placement, storage version or login than <paramref name="stale"/>; null if it does not within the wait.</summary>
     private async Task<ResolvedTenant?> MovedEntryAsync(ResolvedTenant stale, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + FlipWait;
@@ -92,8 +92,9 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
             {
                 return null;
             }
-            // Moved, migrated, or no longer served (suspended, offboarded): either way the stale entry is done with.
-            if (fresh.Placement.Epoch > stale.Placement.Epoch || fresh.StorageVersion != stale.StorageVersion || !fresh.IsServed)
+            // Moved, migrated, given new credentials, or no longer served (suspended, offboarded): either way the stale entry is done with.
+            if (fresh.Placement.Epoch > stale.Placement.Epoch || fresh.StorageVersion != stale.StorageVersion || fresh.Placement.Role != stale.Placement.Role
+                || !fresh.IsServed)
             {
                 return fresh;
             }

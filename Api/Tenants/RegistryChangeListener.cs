@@ -1,13 +1,16 @@
 using StackExchange.Redis;
+using TieredTenancy.Api.Isolation;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Api.Tenants;
 
 /// <summary>
-/// Drops a tenant's cached registry entry on this replica whenever the Provisioner broadcasts a
-/// change to it, and every entry when storage many tenants share changes.
+/// Drops a tenant's cached registry entry (and its dedicated pools, which may hold a login that is
+/// being rotated away) on this replica whenever the Provisioner broadcasts a change to it, and
+/// every entry when storage many tenants share changes.
 /// </summary>
-public sealed class RegistryChangeListener(IConnectionMultiplexer redis, TenantRegistryCache registry, ILogger<RegistryChangeListener> logger) : IHostedService
+public sealed class RegistryChangeListener(
+    IConnectionMultiplexer redis, TenantRegistryCache registry, DedicatedDataSources dedicatedPools, ILogger<RegistryChangeListener> logger) : IHostedService
 {
     private ChannelMessageQueue? _messages;
 
@@ -20,6 +23,7 @@ public sealed class RegistryChangeListener(IConnectionMultiplexer redis, TenantR
             if (Guid.TryParse(text, out var tenantId))
             {
                 await registry.ForgetAsync(tenantId);
+                dedicatedPools.Retire(tenantId);
                 logger.LogDebug("Registry entry of tenant {TenantId} dropped after a broadcast", tenantId);
             }
             else if (RegistryChanges.IsPlacementTag(text))

@@ -6,6 +6,7 @@ namespace TieredTenancy.AppHost.Infrastructure;
 /// <summary>What the services connect to, whichever way it runs.</summary>
 public sealed record PlatformResources(
     InfrastructureOptions Options,
+    IResourceBuilder<IResourceWithConnectionString> MainServer,
     IResourceBuilder<IResourceWithConnectionString> Catalog,
     IResourceBuilder<IResourceWithConnectionString> Tenants,
     IReadOnlyList<IResourceBuilder<IResourceWithConnectionString>> DedicatedServers,
@@ -78,6 +79,7 @@ public static class PlatformInfrastructure
 
         return new PlatformResources(
             options,
+            AsConnectionString(builder, postgres),
             AsConnectionString(builder, postgres.AddDatabase(CatalogDatabase)),
             AsConnectionString(builder, postgres.AddDatabase(TenantsDatabase)),
             dedicated.Select(server => AsConnectionString(builder, server)).ToList(),
@@ -115,6 +117,7 @@ public static class PlatformInfrastructure
 
         return new PlatformResources(
             options,
+            AsConnectionString(builder, postgres),
             AsConnectionString(builder, catalog),
             AsConnectionString(builder, tenants),
             dedicated.Select(server => AsConnectionString(builder, server)).ToList(),

@@ -23,7 +23,16 @@ public static class ServiceSettingExtensions
     public static IResourceBuilder<ProjectResource> WithFaultInjectionForTests(this IResourceBuilder<ProjectResource> provisioner, IConfiguration configuration) =>
         provisioner.WithSetting(ServiceSettings.AllowFaultInjection, configuration.GetValue<bool>("Testing:AllowFaultInjection").ToString());
 
-    /// <summary>Only the benchmark maps the Api's plain baseline endpoints: the AppHost's <c>Bench:PlainEndpoints</c>, off by default.</summary>
-    public static IResourceBuilder<ProjectResource> WithPlainBaselineForBench(this IResourceBuilder<ProjectResource> api, IConfiguration configuration) =>
-        api.WithSetting(ServiceSettings.PlainEndpoints, configuration.GetValue<bool>(ServiceSettings.PlainEndpoints.Key).ToString());
+    /// <summary>
+    /// Only the benchmark maps the Api's plain baseline endpoints: the AppHost's <c>Bench:PlainEndpoints</c>,
+    /// off by default. Only then does the Api get the shared database's superuser login, which the
+    /// baseline reads with (no tenancy at all, not even row-level security).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithPlainBaselineForBench(this IResourceBuilder<ProjectResource> api, IConfiguration configuration,
+        IResourceBuilder<IResourceWithConnectionString> sharedDatabase)
+    {
+        var on = configuration.GetValue<bool>(ServiceSettings.PlainEndpoints.Key);
+        api.WithSetting(ServiceSettings.PlainEndpoints, on.ToString());
+        return on ? api.WithEnvironment($"ConnectionStrings__{ServiceSettings.PlainBaselineConnection}", sharedDatabase.Resource.ConnectionStringExpression) : api;
+    }
 }

@@ -10,6 +10,7 @@ using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Tenancy.Archives;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Archives;
 

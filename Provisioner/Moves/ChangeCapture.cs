@@ -1,5 +1,6 @@
 using Npgsql;
 using TieredTenancy.Provisioner.Storage;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Moves;
 

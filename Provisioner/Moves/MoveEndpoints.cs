@@ -34,7 +34,7 @@ public static class MoveEndpoints
     /// </summary>
     private static async Task<Results<Ok<TenantResponse>, Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> ChangePlanAsync(
         [Description(TenantEndpoints.IdDescription)] string id, JsonBody<ChangePlanRequest> body, CatalogDbContext catalog, PlanCatalog plans,
-        TenantLookup lookup, TenantOperations operations, TierMoves moves, ControlPlaneAudit audit, RegistryBroadcast broadcast, CancellationToken cancellationToken)
+        TenantLookup lookup, TierMoves moves, ControlPlaneAudit audit, RegistryBroadcast broadcast, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))
         {
@@ -45,7 +45,7 @@ public static class MoveEndpoints
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["plan"] = [await plans.UnknownPlanErrorAsync(cancellationToken)] });
         }
-        var (tenant, refusal) = await FindIdleAsync(id, tenantId, lookup, operations, cancellationToken);
+        var (tenant, refusal) = await lookup.FindIdleAsync(id, tenantId, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -69,7 +69,7 @@ public static class MoveEndpoints
     /// <summary>Rebalancing: the same plan and tier, another dedicated server, through the same move.</summary>
     private static async Task<Results<Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> MoveToServerAsync(
         [Description(TenantEndpoints.IdDescription)] string id, JsonBody<MoveToServerRequest> body, PlanCatalog plans, TenantLookup lookup,
-        TenantServers servers, TenantOperations operations, TierMoves moves, CancellationToken cancellationToken)
+        TenantServers servers, TierMoves moves, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))
         {
@@ -83,7 +83,7 @@ public static class MoveEndpoints
                 ["server"] = [$"server must be one of the dedicated servers: {string.Join(", ", servers.DedicatedServers)}."],
             });
         }
-        var (tenant, refusal) = await FindIdleAsync(id, tenantId, lookup, operations, cancellationToken);
+        var (tenant, refusal) = await lookup.FindIdleAsync(id, tenantId, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -99,18 +99,6 @@ public static class MoveEndpoints
         var plan = (await plans.FindAsync(tenant.Plan, cancellationToken))!;
         var (operation, notStarted) = await moves.StartAsync(tenant, plan, server, force: true, cancellationToken);
         return notStarted is not null ? notStarted : OperationResponse.Accepted(operation!);
-    }
-
-    /// <summary>The tenant to move: 404 when there is none, 409 naming the operation that runs on it.</summary>
-    private static async Task<(Tenant? Tenant, ProblemHttpResult? Refusal)> FindIdleAsync(string id, Guid tenantId, TenantLookup lookup,
-        TenantOperations operations, CancellationToken cancellationToken)
-    {
-        var tenant = await lookup.FindExistingAsync(tenantId, cancellationToken);
-        if (tenant is null)
-        {
-            return (null, TenantEndpoints.NotFound(id));
-        }
-        return await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict ? (null, conflict) : (tenant, null);
     }
 }
 

@@ -10,6 +10,7 @@ using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Offboarding;
 
@@ -230,8 +231,9 @@ public sealed class TenantOffboarding(
             await using var admin = await servers.DedicatedAdmin(server).OpenConnectionAsync(cancellationToken);
             checks.Add(new DeletionCheck($"database {database}", server,
                 await Sql.ScalarAsync<long>(admin, "SELECT count(*) FROM pg_database WHERE datname = $1", cancellationToken, database)));
-            checks.Add(new DeletionCheck($"login {database}", server,
-                await Sql.ScalarAsync<long>(admin, "SELECT count(*) FROM pg_roles WHERE rolname = $1", cancellationToken, database)));
+            checks.Add(new DeletionCheck($"logins {database} and {database}_* (rotated)", server,
+                await Sql.ScalarAsync<long>(admin, "SELECT count(*) FROM pg_roles WHERE rolname = $1 OR rolname LIKE $2", cancellationToken,
+                    database, TenantNames.DatabaseRolesLike(tenant.Id))));
         }
         long keys = 0;
         foreach (var redisServer in redis.GetServers())

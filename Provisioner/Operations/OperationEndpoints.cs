@@ -64,7 +64,7 @@ public static class OperationEndpoints
             }
             else
             {
-                errors["kind"] = ["kind must be one of: provision, move, migrate, offboard, import."];
+                errors["kind"] = ["kind must be one of: provision, move, migrate, offboard, import, rotate."];
             }
         }
         if (!string.IsNullOrEmpty(filter.Status))
@@ -143,7 +143,7 @@ public sealed class OperationListQuery
     [FromQuery(Name = "tenantId"), Description("Only operations on this tenant (its id, a UUID).")]
     public string? TenantId { get; init; }
 
-    [FromQuery(Name = "kind"), Description("Only operations of this kind: provision, move, migrate, offboard or import.")]
+    [FromQuery(Name = "kind"), Description("Only operations of this kind: provision, move, migrate, offboard, import or rotate.")]
     public string? Kind { get; init; }
 
     [FromQuery(Name = "status"), Description("Only operations in this status: pending, running, succeeded, failed or rolledBack.")]

@@ -1,4 +1,5 @@
 using Npgsql;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Storage;
 

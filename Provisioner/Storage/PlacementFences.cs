@@ -1,5 +1,6 @@
 using Npgsql;
 using TieredTenancy.Tenancy.Isolation;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Storage;
 

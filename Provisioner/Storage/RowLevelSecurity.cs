@@ -1,3 +1,4 @@
+using TieredTenancy.Tenancy.Storage;
 namespace TieredTenancy.Provisioner.Storage;
 
 /// <summary>

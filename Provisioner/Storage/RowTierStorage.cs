@@ -2,6 +2,7 @@ using TieredTenancy.Tenancy.Data;
 using Npgsql;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Storage;
 

@@ -69,6 +69,8 @@ public sealed class SchemaTierStorage(
             DROP SCHEMA IF EXISTS {Sql.Id(placement.Schema)} CASCADE;
             DO $drop$ BEGIN
               IF EXISTS (SELECT FROM pg_roles WHERE rolname = {Sql.Literal(role)}) THEN
+                -- DROP OWNED needs the role's privileges, which a CREATEROLE login (not a superuser) takes by membership.
+                EXECUTE format('GRANT %I TO %I', {Sql.Literal(role)}, current_user);
                 EXECUTE 'DROP OWNED BY {Sql.Id(role).Replace("'", "''")}';
                 EXECUTE 'DROP ROLE {Sql.Id(role).Replace("'", "''")}';
               END IF;

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -8,9 +9,10 @@ using TieredTenancy.Tenancy.Storage;
 namespace TieredTenancy.Provisioner.Storage;
 
 /// <summary>
-/// Before the Provisioner serves anything: the catalog is migrated and seeded, the roles exist on
-/// every server, the shared tables are migrated with RLS, each dedicated server has its template,
-/// and every database holding placements has the placement fence.
+/// Before the Provisioner serves anything: the catalog is migrated and seeded and the Api's catalog
+/// role may read what resolution needs, the shared tables are migrated with RLS, each dedicated
+/// server has its template, and every database holding placements has the placement fence. The
+/// roles themselves and the databases' owners are the bootstrap's (it ran before, as superuser).
 /// </summary>
 public sealed class StorageBootstrap(
     IServiceScopeFactory scopes,
@@ -27,6 +29,7 @@ public sealed class StorageBootstrap(
         var catalog = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
         await catalog.Database.MigrateAsync(cancellationToken);
         await SeedPlansAsync(catalog, cancellationToken);
+        await GrantResolutionReadsAsync(catalog, cancellationToken);
 
         await PrepareSharedDatabaseAsync(catalog, cancellationToken);
         foreach (var server in servers.DedicatedServers)
@@ -46,15 +49,26 @@ public sealed class StorageBootstrap(
         await catalog.SaveChangesAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// What the Api's tenant resolution reads, and nothing else: not the signing keys, API clients,
+    /// operations or the audit trail. The key ring it reads is encrypted (see <see cref="CatalogKeyRing"/>).
+    /// </summary>
+    private async Task GrantResolutionReadsAsync(CatalogDbContext catalog, CancellationToken cancellationToken)
+    {
+        Type[] read = [typeof(Tenant), typeof(Plan), typeof(StorageTarget), typeof(DataProtectionKey)];
+        var tables = string.Join(", ", read.Select(type => Sql.Id(catalog.Model.FindEntityType(type)!.GetTableName()!)));
+        var resolver = Sql.Id(_options.ResolverRole);
+        var grants = $"GRANT USAGE ON SCHEMA public TO {resolver}; GRANT SELECT ON {tables} TO {resolver};";
+        await catalog.Database.ExecuteSqlRawAsync(grants, cancellationToken);
+    }
+
     private async Task PrepareSharedDatabaseAsync(CatalogDbContext catalog, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(Sql.ForDatabase(servers.SharedDatabaseConnectionString, servers.SharedDatabase));
         await connection.OpenAsync(cancellationToken);
-        await ServerRoles.EnsureAsync(connection, _options, withAppRole: true, cancellationToken);
         await Sql.ExecuteAsync(connection, $"""
             GRANT USAGE, CREATE ON SCHEMA public TO {Sql.Id(_options.OwnerRole)};
             REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-            GRANT CONNECT ON DATABASE {Sql.Id(servers.SharedDatabase)} TO {Sql.Id(_options.AppRole)};
             GRANT USAGE ON SCHEMA public TO {Sql.Id(_options.AppRole)};
             """, cancellationToken);
 
@@ -71,9 +85,7 @@ public sealed class StorageBootstrap(
         var serverConnectionString = servers.DedicatedConnectionString(server);
         await using (var admin = await servers.DedicatedAdmin(server).OpenConnectionAsync(cancellationToken))
         {
-            await ServerRoles.EnsureAsync(admin, _options, withAppRole: false, cancellationToken);
-            // Tenant logins may open their own database only: not the maintenance database, not the template.
-            await Sql.ExecuteAsync(admin, "REVOKE CONNECT ON DATABASE postgres FROM PUBLIC", cancellationToken);
+            // Tenant logins may open their own database only: not the template (the maintenance database is closed by the bootstrap).
             var exists = await Sql.ScalarAsync<int?>(admin, "SELECT 1 FROM pg_database WHERE datname = $1", cancellationToken, _options.TemplateDatabase);
             if (exists is null)
             {

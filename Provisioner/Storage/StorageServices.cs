@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Registry;
@@ -18,9 +17,7 @@ public static class StorageServices
         // Hosted services start in registration order: the catalog (and its key table) must exist
         // before Data Protection's own hosted service reads the key ring.
         builder.Services.AddHostedService<StorageBootstrap>();
-        builder.Services.AddDataProtection()
-            .SetApplicationName(TenantConnectionProtection.ApplicationName)
-            .PersistKeysToDbContext<CatalogDbContext>();
+        builder.Services.AddCatalogKeyRing(builder.Configuration, readOnly: false);
 
         builder.Services.AddValidatedOptions<TenantStorageOptions>(TenantStorageOptions.SectionName);
         builder.Services.AddSingleton<TenantServers>();

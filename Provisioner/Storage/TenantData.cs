@@ -1,6 +1,7 @@
 using TieredTenancy.Tenancy.Data;
 using System.Text;
 using Npgsql;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Storage;
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Tenancy.Registry;
@@ -13,6 +14,17 @@ public sealed class TenantLookup(CatalogDbContext catalog, TenantOperations oper
     /// <summary>A tenant that can still be changed: not a deletion tombstone.</summary>
     public async Task<Tenant?> FindExistingAsync(Guid id, CancellationToken cancellationToken) =>
         await FindAsync(id, cancellationToken) is { Status: not TenantStatus.Deleted } tenant ? tenant : null;
+
+    /// <summary>A tenant that exists and runs no operation now; else the 404 or 409 that says why not.</summary>
+    public async Task<(Tenant? Tenant, ProblemHttpResult? Refusal)> FindIdleAsync(string id, Guid tenantId, CancellationToken cancellationToken)
+    {
+        var tenant = await FindExistingAsync(tenantId, cancellationToken);
+        if (tenant is null)
+        {
+            return (null, TenantEndpoints.NotFound(id));
+        }
+        return await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict ? (null, conflict) : (tenant, null);
+    }
 
     public Task<Tenant?> FindBySlugAsync(string slug, CancellationToken cancellationToken) =>
         catalog.Tenants.SingleOrDefaultAsync(tenant => tenant.Slug == slug && tenant.Status != TenantStatus.Provisioning, cancellationToken);

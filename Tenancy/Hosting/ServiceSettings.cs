@@ -17,11 +17,22 @@ public static class ServiceSettings
     public const string ProvisioningSection = "Provisioning";
     public const string BenchSection = "Bench";
     public const string ArchivesSection = "Archives";
+    public const string BootstrapSection = "Bootstrap";
+    public const string DataProtectionSection = "DataProtection";
 
-    /// <summary>Both services: the Api's database login password (the Provisioner sets it, the Api logs in with it).</summary>
-    public static readonly ServiceSetting AppPassword = new(TenantStorageSection, nameof(TenantStorageOptions.AppPassword));
+    /// <summary>The bootstrap: the password it gives the Api's tenant-data login role (the Api gets it in its connection string).</summary>
+    public static readonly ServiceSetting AppPassword = new(BootstrapSection, "AppPassword");
 
-    /// <summary>The Provisioner: the connection-string name of the dedicated server at <paramref name="index"/>.</summary>
+    /// <summary>The bootstrap: the password of the Provisioner's login role.</summary>
+    public static readonly ServiceSetting ProvisionerPassword = new(BootstrapSection, "ProvisionerPassword");
+
+    /// <summary>The bootstrap: the password of the Api's catalog login role.</summary>
+    public static readonly ServiceSetting ResolverPassword = new(BootstrapSection, "ResolverPassword");
+
+    /// <summary>Both services: the certificate (base64 PKCS#12) that encrypts the Data Protection key ring at rest.</summary>
+    public static readonly ServiceSetting KeyEncryptionCertificate = new(DataProtectionSection, "KeyEncryptionCertificate");
+
+    /// <summary>The Provisioner and the bootstrap: the connection-string name of the dedicated server at <paramref name="index"/>.</summary>
     public static ServiceSetting DedicatedServer(int index) =>
         new(TenantStorageSection, nameof(TenantStorageOptions.DedicatedServers), index.ToString(CultureInfo.InvariantCulture));
 
@@ -41,6 +52,9 @@ public static class ServiceSettings
     /// <summary>The Provisioner: the folder offboarded tenants' archives are kept in (the AppHost's data folder by default).</summary>
     public static readonly ServiceSetting ArchiveFolder = new(ArchivesSection, "Folder");
 
+    /// <summary>The Api, for the benchmark only: the connection-string name of the shared database's superuser login.</summary>
+    public const string PlainBaselineConnection = "plain-baseline";
+
     /// <summary>The Api: whether the benchmark's plain baseline endpoints are mapped.</summary>
     public static readonly ServiceSetting PlainEndpoints = new(BenchSection, "PlainEndpoints");
 }
@@ -48,10 +62,10 @@ public static class ServiceSettings
 /// <summary>One setting a service reads: its configuration key and the environment variable that sets it.</summary>
 public sealed class ServiceSetting(string section, params string[] keys)
 {
-    /// <summary>As configuration names it, e.g. <c>TenantStorage:AppPassword</c>.</summary>
+    /// <summary>As configuration names it, e.g. <c>Bootstrap:AppPassword</c>.</summary>
     public string Key { get; } = ConfigurationPath.Combine([section, .. keys]);
 
-    /// <summary>As an environment variable, e.g. <c>TenantStorage__AppPassword</c>.</summary>
+    /// <summary>As an environment variable, e.g. <c>Bootstrap__AppPassword</c>.</summary>
     public string EnvironmentVariable => Key.Replace(ConfigurationPath.KeyDelimiter, "__", StringComparison.Ordinal);
 
     public override string ToString() => Key;

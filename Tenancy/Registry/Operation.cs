@@ -56,7 +56,7 @@ public sealed class Operation
     public bool IsActive => Status is OperationStatus.Pending or OperationStatus.Running;
 }
 
-public enum OperationKind { Provision, Move, Migrate, Offboard, Import }
+public enum OperationKind { Provision, Move, Migrate, Offboard, Import, Rotate }
 
 public enum OperationStatus { Pending, Running, Succeeded, Failed, RolledBack }
 

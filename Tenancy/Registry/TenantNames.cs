@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
 namespace TieredTenancy.Tenancy.Registry;
@@ -25,6 +26,15 @@ public static partial class TenantNames
     public static string Database(Guid tenantId) => $"tdb_{Compact(tenantId)}";
 
     public static string DatabaseRole(Guid tenantId) => Database(tenantId);
+
+    /// <summary>
+    /// A database-tier tenant's next login after a credential rotation: <c>tdb_&lt;32 hex&gt;_&lt;8 hex&gt;</c>.
+    /// A new role, not a new password: old and new logins both work while replicas switch.
+    /// </summary>
+    public static string RotatedDatabaseRole(Guid tenantId) => $"{DatabaseRole(tenantId)}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+
+    /// <summary>A SQL LIKE pattern for every login a database-tier tenant may have had (its first and its rotated ones).</summary>
+    public static string DatabaseRolesLike(Guid tenantId) => $"{DatabaseRole(tenantId)}\\_%";
 
     /// <summary>Double-quotes an identifier for SQL. Every generated name still goes through it.</summary>
     public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";

@@ -4,8 +4,9 @@ using TieredTenancy.Tenancy.Hosting;
 namespace TieredTenancy.Tenancy.Storage;
 
 /// <summary>
-/// The <c>TenantStorage</c> section, shared by both services: where tenant data lives, the roles
-/// that guard it (the Provisioner creates them) and the pools that reach it (the Api opens them).
+/// The <c>TenantStorage</c> section, shared by the services and the bootstrap: where tenant data
+/// lives, the roles that guard it (the bootstrap creates the platform's, the Provisioner the
+/// tenants') and the pools that reach it (the Api opens them).
 /// </summary>
 public sealed class TenantStorageOptions
 {
@@ -38,9 +39,16 @@ public sealed class TenantStorageOptions
     [Required, RegularExpression(RoleName)]
     public string AppRole { get; set; } = "tt_app";
 
-    /// <summary>The Api role's password (an AppHost secret parameter): the Provisioner sets it, the Api logs in with it.</summary>
-    [Required(ErrorMessage = "TenantStorage:AppPassword is not set; the AppHost passes its 'app-db-password' parameter.")]
-    public string AppPassword { get; set; } = "";
+    /// <summary>
+    /// The Provisioner's login role: owns the catalog, may act as <see cref="OwnerRole"/>, creates
+    /// tenant roles and (on dedicated servers) databases; never a superuser. The bootstrap creates it.
+    /// </summary>
+    [Required, RegularExpression(RoleName)]
+    public string ProvisionerRole { get; set; } = "tt_provisioner";
+
+    /// <summary>The Api's catalog login role: SELECT on what tenant resolution reads, nothing else.</summary>
+    [Required, RegularExpression(RoleName)]
+    public string ResolverRole { get; set; } = "tt_resolver";
 
     /// <summary>
     /// Dedicated servers: the group role that holds the table rights inside every tenant database

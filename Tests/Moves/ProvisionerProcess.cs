@@ -10,14 +10,8 @@ namespace TieredTenancy.Tests.Moves;
 public static class ProvisionerProcess
 {
     /// <summary>The Provisioner's own process (the resource's process is the <c>dotnet run</c> that started it).</summary>
-    public static async Task<int> CurrentAsync(DistributedApplication app)
-    {
-        var running = (await Replicas.WaitForHealthyAsync(app, "provisioner", 1)).Single();
-        var launcher = Convert.ToInt32(running.Properties.Single(property => property.Name == "executable.pid").Value);
-        return Directory.GetDirectories("/proc").Select(Path.GetFileName).Select(name => int.TryParse(name, out var pid) ? pid : 0)
-            .Where(pid => pid > 0)
-            .FirstOrDefault(pid => ParentOf(pid) == launcher && File.ReadAllText($"/proc/{pid}/cmdline").Contains("Provisioner"), launcher);
-    }
+    public static async Task<int> CurrentAsync(DistributedApplication app) =>
+        (await ServiceProcesses.OfAsync(app, "provisioner", 1, "Provisioner")).Single().Service;
 
     /// <summary>Resets the process's peak resident set (Linux: <c>clear_refs</c> 5), so the next peak is of what follows.</summary>
     public static void ResetPeakMemory(int pid) => File.WriteAllText($"/proc/{pid}/clear_refs", "5");
@@ -28,19 +22,6 @@ public static class ProvisionerProcess
 
     private static long StatusKilobytes(int pid, string field) =>
         long.Parse(File.ReadLines($"/proc/{pid}/status").Single(line => line.StartsWith(field, StringComparison.Ordinal))[field.Length..].Trim().Split(' ')[0]);
-
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
 
     public static async Task KillAndRestartAsync(DistributedApplication app)
     {

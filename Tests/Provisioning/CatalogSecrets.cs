@@ -1,15 +1,19 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using TieredTenancy.Tenancy.Data;
+using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Registry;
+
+using TieredTenancy.Tests.Stack;
 
 namespace TieredTenancy.Tests.Provisioning;
 
-/// <summary>Reads what the catalog keeps encrypted, the way a service does: Data Protection with the catalog's key ring.</summary>
+/// <summary>Reads what the catalog keeps encrypted, the way a service does: Data Protection with the catalog's key ring and the key-encryption certificate.</summary>
 public static class CatalogSecrets
 {
     public static async Task<T> WithCatalogAsync<T>(DistributedApplication app, Func<CatalogDbContext, IDataProtectionProvider, Task<T>> read)
@@ -17,7 +21,11 @@ public static class CatalogSecrets
         var catalogConnection = await app.GetConnectionStringAsync("catalog");
         var services = new ServiceCollection();
         services.AddDbContext<CatalogDbContext>(options => options.UseNpgsql(catalogConnection).UseCatalogConventions());
-        services.AddDataProtection().SetApplicationName(TenantConnectionProtection.ApplicationName).PersistKeysToDbContext<CatalogDbContext>();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [ServiceSettings.KeyEncryptionCertificate.Key] = await app.ParameterAsync("key-encryption-certificate"),
+        }).Build();
+        services.AddCatalogKeyRing(configuration, readOnly: true);
         await using var provider = services.BuildServiceProvider();
         await using var scope = provider.CreateAsyncScope();
         return await read(scope.ServiceProvider.GetRequiredService<CatalogDbContext>(), provider.GetRequiredService<IDataProtectionProvider>());
@@ -33,6 +41,18 @@ public static class CatalogSecrets
             return new NpgsqlConnectionStringBuilder(protection.CreateProtector(TenantConnectionProtection.Purpose)
                 .Unprotect(tenant.Placement.ProtectedConnectionString!));
         });
+
+    /// <summary>A connection string that logs in with a tenant's <paramref name="credentials"/> at <paramref name="server"/>'s address, unpooled.</summary>
+    public static string LoginTo(NpgsqlConnectionStringBuilder server, NpgsqlConnectionStringBuilder credentials, string? database = null) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = server.Host,
+            Port = server.Port,
+            Database = database ?? credentials.Database,
+            Username = credentials.Username,
+            Password = credentials.Password,
+            Pooling = false,
+        }.ConnectionString;
 
     /// <summary>The Provisioner's token signing key (PKCS#8) and its key id, for minting test tokens the Api must judge.</summary>
     public static Task<(byte[] Pkcs8, string KeyId)> SigningKeyAsync(DistributedApplication app) =>

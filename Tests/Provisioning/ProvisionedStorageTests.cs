@@ -129,7 +129,7 @@ public sealed class ProvisionedStorageTests(StackFixture stack)
         Assert.Equal(aDatabase, credentials.Database);
         var serverAddress = new NpgsqlConnectionStringBuilder(await stack.App.GetConnectionStringAsync("postgres-dedicated"));
 
-        await using (var own = new NpgsqlConnection(Connect(serverAddress, credentials, aDatabase)))
+        await using (var own = new NpgsqlConnection(CatalogSecrets.LoginTo(serverAddress, credentials, aDatabase)))
         {
             await own.OpenAsync();
             Assert.Equal(0L, await own.ScalarAsync<long>("SELECT count(*) FROM projects"));
@@ -139,26 +139,15 @@ public sealed class ProvisionedStorageTests(StackFixture stack)
         }
         foreach (var other in new[] { bDatabase, "tt_template", "postgres" })
         {
-            await using var foreign = new NpgsqlConnection(Connect(serverAddress, credentials, other));
+            await using var foreign = new NpgsqlConnection(CatalogSecrets.LoginTo(serverAddress, credentials, other));
             var refused = await Assert.ThrowsAsync<PostgresException>(() => foreign.OpenAsync());
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
         }
         // Not even on the shared server.
         var sharedAddress = new NpgsqlConnectionStringBuilder(await stack.App.GetConnectionStringAsync("tenants"));
-        await using var shared = new NpgsqlConnection(Connect(sharedAddress, credentials, "tenants"));
+        await using var shared = new NpgsqlConnection(CatalogSecrets.LoginTo(sharedAddress, credentials, "tenants"));
         await Assert.ThrowsAsync<PostgresException>(() => shared.OpenAsync());
     }
-
-    private static string Connect(NpgsqlConnectionStringBuilder server, NpgsqlConnectionStringBuilder credentials, string database) =>
-        new NpgsqlConnectionStringBuilder
-        {
-            Host = server.Host,
-            Port = server.Port,
-            Database = database,
-            Username = credentials.Username,
-            Password = credentials.Password,
-            Pooling = false,
-        }.ConnectionString;
 
     private async Task<NpgsqlConnection> OpenAsAppRoleAsync()
     {

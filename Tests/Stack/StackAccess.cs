@@ -85,7 +85,8 @@ public static class StackAccess
     /// <summary>Runs a statement; returns the rows it affected.</summary>
     public static async Task<int> ExecuteAsync(this NpgsqlConnection connection, string sql, params object[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        // Seeding a large tenant takes seconds, and more while a build shares the two cores: not Npgsql's 30 s default.
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
         foreach (var parameter in parameters)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = parameter });

@@ -34,6 +34,7 @@ public class StackFixture : IAsyncLifetime
         Configure(builder);
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         await App.StartAsync().WaitAsync(StartTimeout);
+        await TestStack.WaitForBootstrapAsync(App);
         foreach (var resource in TestStack.ServiceResourceNames(App))
         {
             await Replicas.WaitForHealthyAsync(App, resource, resource == "api" ? 2 : 1, StartTimeout);
@@ -79,10 +80,23 @@ public static class TestStack
         return builder;
     }
 
-    /// <summary>Every resource that runs (servers and services), not parameters or databases inside a server.</summary>
+    /// <summary>The resource that runs once before the services (roles, as superuser) and exits.</summary>
+    public const string Bootstrap = "bootstrap";
+
+    /// <summary>Waits for the bootstrap to exit, and fails at once (not at the start timeout) when it failed.</summary>
+    public static async Task<int> WaitForBootstrapAsync(DistributedApplication app)
+    {
+        var ended = await app.ResourceNotifications.WaitForResourceAsync(Bootstrap,
+            update => update.Snapshot.ExitCode is not null || update.Snapshot.State?.Text == KnownResourceStates.FailedToStart).WaitAsync(StackFixture.StartTimeout);
+        Assert.True(ended.Snapshot.ExitCode == 0,
+            $"the bootstrap ended {ended.Snapshot.State?.Text} with exit code {ended.Snapshot.ExitCode}; its log is in the dashboard (TT_TEST_RESOURCE_LOGS=1 shows it here)");
+        return ended.Snapshot.ExitCode!.Value;
+    }
+
+    /// <summary>Every resource that keeps running (servers and services), not parameters, databases inside a server or the bootstrap.</summary>
     public static IEnumerable<string> ServiceResourceNames(DistributedApplication app) =>
         VisibleResources(app)
-            .Where(resource => resource is not IResourceWithParent)
+            .Where(resource => resource is not IResourceWithParent && resource.Name != Bootstrap)
             .Select(resource => resource.Name);
 
     /// <summary>The resources the dashboard shows: not parameters, not Aspire's hidden project rebuilders.</summary>

@@ -1,7 +1,7 @@
 using Npgsql;
 using TieredTenancy.Tenancy.Registry;
 
-namespace TieredTenancy.Provisioner.Storage;
+namespace TieredTenancy.Tenancy.Storage;
 
 /// <summary>Small helpers for the DDL the control plane runs. Identifiers are generated and quoted; literals escaped.</summary>
 public static class Sql

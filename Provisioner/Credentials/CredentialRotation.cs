@@ -1,0 +1,170 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Faults;
+using TieredTenancy.Provisioner.Operations;
+using TieredTenancy.Provisioner.Storage;
+using TieredTenancy.Provisioner.Tenants;
+using TieredTenancy.Tenancy.Plans;
+using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
+
+namespace TieredTenancy.Provisioner.Credentials;
+
+/// <summary>What a rotation replaces: the login the placement named when it was asked for.</summary>
+public sealed record RotationParameters(string PreviousLogin);
+
+/// <summary>How far a rotation got. The new credentials are kept encrypted, as the placement keeps them.</summary>
+public sealed class RotationState
+{
+    public string? ProtectedCredentials { get; set; }
+
+    public RotationReport Report { get; set; } = new();
+}
+
+/// <summary>What the operation shows (no secret): which login replaced which, and how the old one went.</summary>
+public sealed class RotationReport
+{
+    public string PreviousLogin { get; set; } = "";
+
+    public string? Login { get; set; }
+
+    public DateTimeOffset? SwitchedAt { get; set; }
+
+    /// <summary>From the switch until no session of the old login was left (or the wait ran out).</summary>
+    public long? DrainMilliseconds { get; set; }
+
+    /// <summary>Sessions of the old login still open when the wait ran out, ended by the Provisioner.</summary>
+    public int EndedSessions { get; set; }
+
+    public DateTimeOffset? PreviousLoginDroppedAt { get; set; }
+}
+
+/// <summary>
+/// Rotates a database-tier tenant's credentials without a failed request: a second login with a
+/// new password is created beside the first (both valid) → the placement switches to it and every
+/// replica is told (each drops its pools of the tenant, so new connections use the new login) →
+/// the old login's sessions drain (in-flight requests finish; after a bounded wait the rest are
+/// ended, and a replica that missed the broadcast is refused, reads its entry again and retries)
+/// → the old login is dropped. Every step is idempotent and recorded: a Provisioner that dies
+/// midway carries it on at restart. A new login rather than a new password on the same one: a
+/// password change would refuse at once every replica still holding the old one.
+/// </summary>
+public sealed class CredentialRotation(
+    IServiceScopeFactory scopes,
+    TenantServers servers,
+    RegistryBroadcast broadcast,
+    FaultInjection faults,
+    IOptions<CredentialOptions> options,
+    ILogger<CredentialRotation> logger) : IOperationHandler
+{
+    public OperationKind Kind => OperationKind.Rotate;
+
+    public Task RunAsync(OperationRun run, CancellationToken cancellationToken) => ContinueAsync(run, cancellationToken);
+
+    public Task RecoverAsync(OperationRun run, CancellationToken cancellationToken) => ContinueAsync(run, cancellationToken);
+
+    public Task<string?> RefuseResumeAsync(Operation operation, CatalogDbContext catalog, CancellationToken cancellationToken) =>
+        Task.FromResult<string?>("A credential rotation is carried to its end by the Provisioner; ask for a new one instead.");
+
+    public Task PrepareResumeAsync(Operation operation, CatalogDbContext catalog, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task ContinueAsync(OperationRun run, CancellationToken cancellationToken)
+    {
+        var parameters = run.Parameters<RotationParameters>();
+        var state = run.State<RotationState>();
+        state.Report.PreviousLogin = parameters.PreviousLogin;
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var catalog = services.GetRequiredService<CatalogDbContext>();
+        var storage = services.GetRequiredService<DatabaseTierStorage>();
+        var tenant = await catalog.Tenants.SingleAsync(t => t.Id == run.TenantId, cancellationToken);
+        if (tenant.Isolation != IsolationKind.Database)
+        {
+            throw new InvalidOperationException($"Tenant {tenant.Id} is not at database isolation; its credentials cannot rotate.");
+        }
+        var placement = tenant.Placement;
+
+        await EnterAsync(run, "creating-login", cancellationToken);
+        if (state.ProtectedCredentials is null)
+        {
+            // Recorded before the login exists, so a crash after CREATE ROLE still knows its name (and removes or uses it).
+            var login = TenantNames.RotatedDatabaseRole(tenant.Id);
+            state.ProtectedCredentials = storage.ProtectCredentials(placement.Database, login, DatabaseTierStorage.NewPassword());
+            state.Report.Login = login;
+            await run.SaveStateAsync(state, cancellationToken);
+        }
+        var credentials = storage.UnprotectCredentials(state.ProtectedCredentials);
+        var admin = servers.DedicatedAdmin(placement.Server);
+        await using (var connection = await admin.OpenConnectionAsync(cancellationToken))
+        {
+            await storage.CreateLoginAsync(connection, credentials.Username!, credentials.Password!, cancellationToken);
+            await DatabaseTierStorage.GrantLoginAsync(connection, placement.Database, credentials.Username!, cancellationToken);
+        }
+
+        await EnterAsync(run, "switching", cancellationToken);
+        if (placement.Role != credentials.Username)
+        {
+            if (placement.Role != parameters.PreviousLogin)
+            {
+                throw new InvalidOperationException($"The placement names login {placement.Role}, neither the one rotated ({parameters.PreviousLogin}) nor its successor.");
+            }
+            placement.Role = credentials.Username;
+            placement.ProtectedConnectionString = state.ProtectedCredentials;
+            tenant.UpdatedAt = DateTimeOffset.UtcNow;
+            await catalog.SaveChangesAsync(cancellationToken);
+        }
+        // Again on a recovery too: a crash between the commit and the broadcast would leave replicas on the old login until the drain ends it.
+        await broadcast.TenantChangedAsync(tenant.Id);
+        state.Report.SwitchedAt ??= DateTimeOffset.UtcNow;
+        await run.SaveStateAsync(state, cancellationToken);
+
+        await EnterAsync(run, "draining", cancellationToken);
+        await using (var connection = await admin.OpenConnectionAsync(cancellationToken))
+        {
+            await DrainAsync(connection, parameters.PreviousLogin, state.Report, cancellationToken);
+            await run.SaveStateAsync(state, cancellationToken);
+
+            await EnterAsync(run, "dropping-login", cancellationToken);
+            await DatabaseTierStorage.DropLoginAsync(connection, placement.Database, parameters.PreviousLogin, cancellationToken);
+        }
+        state.Report.PreviousLoginDroppedAt ??= DateTimeOffset.UtcNow;
+        await run.SaveStateAsync(state, cancellationToken);
+
+        services.GetRequiredService<ControlPlaneAudit>().Record("tenant.credentials.rotate", tenant.Id,
+            $"operation={run.Id} login={parameters.PreviousLogin}->{credentials.Username} ended_sessions={state.Report.EndedSessions}", run.Operation.Actor);
+        await catalog.SaveChangesAsync(cancellationToken);
+        await run.FinishAsync(OperationStatus.Succeeded, cancellationToken);
+        logger.LogInformation("Rotated the credentials of tenant {TenantId}: {Previous} → {Login}, drained in {Drain} ms, {Ended} session(s) ended",
+            tenant.Id, parameters.PreviousLogin, credentials.Username, state.Report.DrainMilliseconds, state.Report.EndedSessions);
+    }
+
+    /// <summary>
+    /// Waits until no session of the old login is left: replicas close their idle pooled
+    /// connections of it when the broadcast arrives and the busy ones when their request ends.
+    /// After the wait, the old login may not log in again and its remaining sessions are ended.
+    /// </summary>
+    private async Task DrainAsync(NpgsqlConnection admin, string login, RotationReport report, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + options.Value.DrainWait;
+        while (await Sql.ScalarAsync<long>(admin, "SELECT count(*) FROM pg_stat_activity WHERE usename = $1", cancellationToken, login) > 0
+               && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+        if (await Sql.ScalarAsync<int?>(admin, "SELECT 1 FROM pg_roles WHERE rolname = $1", cancellationToken, login) is not null)
+        {
+            await Sql.ExecuteAsync(admin, $"ALTER ROLE {Sql.Id(login)} NOLOGIN", cancellationToken);
+            report.EndedSessions += await Sql.ScalarAsync<int>(admin,
+                "SELECT count(*)::int FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1) ended", cancellationToken, login);
+        }
+        report.DrainMilliseconds ??= (long)(DateTimeOffset.UtcNow - report.SwitchedAt!.Value).TotalMilliseconds;
+    }
+
+    private async Task EnterAsync(OperationRun run, string phase, CancellationToken cancellationToken)
+    {
+        await run.EnterPhaseAsync(phase, cancellationToken);
+        await faults.PauseAtAsync(phase, cancellationToken);
+    }
+}
