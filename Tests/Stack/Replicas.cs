@@ -58,15 +58,16 @@ public static class Replicas
         (await WaitForHealthyAsync(app, resourceName, expected)).Select(AddressOf).ToList();
 
     /// <summary>
-    /// Kills one healthy instance of the resource (its whole process tree, as a crash would) and
-    /// starts it again through Aspire's start command; returns that instance's own base address as
-    /// soon as the new process runs, before it serves (its health in the snapshots may still be the
-    /// old process's). Aspire's restart command stops gracefully and, on a busy machine, times out
-    /// waiting for <c>dotnet run</c> to stop.
+    /// Kills one healthy instance of the resource (its whole process tree, as a crash would: the
+    /// resource's process is <c>dotnet run</c>, the service its child) and starts it again through
+    /// Aspire's start command; returns that instance's own base address once the new process runs,
+    /// or, with <paramref name="untilHealthy"/>, once it is also reported healthy. Aspire's restart
+    /// command would stop gracefully, and on a busy machine times out waiting for <c>dotnet run</c>.
     /// </summary>
-    public static async Task<Uri> KillAndStartOneAsync(DistributedApplication app, string resourceName, TimeSpan? timeout = null)
+    public static async Task<Uri> KillAndStartOneAsync(DistributedApplication app, string resourceName, bool untilHealthy = false, TimeSpan? timeout = null)
     {
-        using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
+        // A cold start on a busy machine: as long as a whole stack may take.
+        using var cancellation = new CancellationTokenSource(timeout ?? StackFixture.StartTimeout);
         var (replica, pid) = ("", "");
         await foreach (var update in app.ResourceNotifications.WatchAsync(cancellation.Token))
         {
@@ -90,7 +91,7 @@ public static class Replicas
         await foreach (var update in app.ResourceNotifications.WatchAsync(cancellation.Token))
         {
             if (update.ResourceId == replica && update.Snapshot.State?.Text == KnownResourceStates.Running && ProcessId(update.Snapshot) is { Length: > 0 } started
-                && started != pid)
+                && started != pid && (!untilHealthy || IsHealthy(update.Snapshot)))
             {
                 return AddressOf(update.Snapshot);
             }
