@@ -6,16 +6,20 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace TieredTenancy.Bench;
 
 /// <summary>
-/// Waits until every running resource is healthy, counting each replica of a replicated resource:
-/// Aspire's own waits look at one snapshot per resource name.
+/// Waits until every running resource is healthy, counting each replica of a replicated resource
+/// (Aspire's own waits look at one snapshot per resource name), and the bootstrap has exited with success.
 /// </summary>
 public static class ResourceHealth
 {
+    /// <summary>The AppHost's run-once worker that sets up roles and databases.</summary>
+    private const string Bootstrap = "bootstrap";
+
     public static async Task WaitForAllAsync(DistributedApplication app, TimeSpan timeout)
     {
         var expected = RunningResources(app).ToDictionary(resource => resource.Name, Replicas);
         var healthy = expected.Keys.ToDictionary(name => name, _ => new HashSet<string>());
         var seen = new Dictionary<string, string>();
+        var bootstrapped = !expected.ContainsKey(Bootstrap);
         using var cancellation = new CancellationTokenSource(timeout);
         try
         {
@@ -26,11 +30,16 @@ public static class ResourceHealth
                     continue;
                 }
                 var state = update.Snapshot.State?.Text;
-                if (KnownResourceStates.TerminalStates.Contains(state))
+                if (update.Resource.Name == Bootstrap && state == KnownResourceStates.Finished && update.Snapshot.ExitCode == 0)
+                {
+                    // The bootstrap runs once, before the Provisioner, and exits: done is what it should be.
+                    bootstrapped = true;
+                }
+                else if (KnownResourceStates.TerminalStates.Contains(state))
                 {
                     throw new InvalidOperationException($"'{update.ResourceId}' stopped: {state}, exit code {update.Snapshot.ExitCode}.");
                 }
-                if (state == KnownResourceStates.Running && update.Snapshot.HealthStatus == HealthStatus.Healthy)
+                else if (state == KnownResourceStates.Running && update.Snapshot.HealthStatus == HealthStatus.Healthy)
                 {
                     instances.Add(update.ResourceId);
                 }
@@ -39,7 +48,7 @@ public static class ResourceHealth
                     instances.Remove(update.ResourceId);
                 }
                 seen[update.ResourceId] = $"{state}/{update.Snapshot.HealthStatus}";
-                if (healthy.All(pair => pair.Value.Count >= expected[pair.Key]))
+                if (bootstrapped && healthy.Where(pair => pair.Key != Bootstrap).All(pair => pair.Value.Count >= expected[pair.Key]))
                 {
                     return;
                 }
