@@ -30,6 +30,17 @@ public sealed record RouteComparison(string Kind, double TargetRatio, IReadOnlyL
     public LatencySummary PlainLatency => LatencySummary.Of(Plain.SelectMany(loop => loop.LatenciesMs).ToList());
 
     public int Errors => Tenancy.Concat(Plain).Sum(loop => loop.Errors);
+
+    /// <summary>Medians over the rounds of the Api's and PostgreSQL's CPU per request (microseconds), tenancy and plain; null when not measured.</summary>
+    public (double Api, double Postgres)? TenancyCpuUs => CpuPerRequest(Tenancy);
+
+    public (double Api, double Postgres)? PlainCpuUs => CpuPerRequest(Plain);
+
+    private static (double Api, double Postgres)? CpuPerRequest(IReadOnlyList<LoadResult> loops) =>
+        loops.Any(loop => loop.Cpu is null || loop.Requests == 0)
+            ? null
+            : (Percentiles.Median(loops.Select(loop => loop.ApiCpuPerRequestUs!.Value).ToList()),
+                Percentiles.Median(loops.Select(loop => loop.PostgresCpuPerRequestUs!.Value).ToList()));
 }
 
 /// <summary>One tier's loops: reads and writes, each tenancy and plain, interleaved over the rounds.</summary>
@@ -63,6 +74,7 @@ public static class ApiThroughput
         Console.Error.WriteLine($"  api throughput: replica {replica.ResourceId} at {replica.BaseAddress} (direct, not through the proxy)");
 
         using var api = Client(replica, options.Concurrency);
+        var cpu = CpuMeter.ForReplica(replica);
         using var admin = await stack.AdminClientAsync();
         var slugs = new SlugSource();
         var measured = TimeSpan.FromSeconds(options.Seconds);
@@ -100,7 +112,7 @@ public static class ApiThroughput
                 foreach (var route in RoundOrder(round))
                 {
                     loops[route].Add(Log(await LoadLoop.RunAsync($"{tier.Isolation} {route.Name()} #{round}", api, tenant.Request(route),
-                        options.Concurrency, measured)));
+                        options.Concurrency, measured, cpu: cpu)));
                 }
             }
             tiers.Add(new TierThroughput(tenant, priming[tenant],
@@ -130,8 +142,11 @@ public static class ApiThroughput
 
     private static LoadResult Log(LoadResult loop)
     {
+        var cpu = loop.Cpu is null
+            ? ""
+            : string.Create(CultureInfo.InvariantCulture, $", CPU per request: Api {loop.ApiCpuPerRequestUs:0} us, PostgreSQL {loop.PostgresCpuPerRequestUs:0} us");
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"    {loop.Label}: {loop.RequestsPerSecond:0.0} rps ({loop.Requests} requests), {loop.Errors} error(s)"));
+            $"    {loop.Label}: {loop.RequestsPerSecond:0.0} rps ({loop.Requests} requests), {loop.Errors} error(s){cpu}"));
         foreach (var error in loop.ErrorSamples)
         {
             Console.Error.WriteLine($"      error: {error}");

@@ -45,6 +45,26 @@ public static class ThroughputReport
         }
         Table(text, rows, leftAligned: [0, 1, 2, 8]);
         Line(text, "");
+        Line(text, "");
+        Line(text, "CPU per counted request in us, median over the rounds (the measured replica's process; every PostgreSQL process of the stack):");
+        string[] cpuHeader = ["isolation", "kind", "tenancy Api", "plain Api", "Api +", "tenancy PostgreSQL", "plain PostgreSQL", "PostgreSQL +"];
+        var cpuRows = new List<string[]> { cpuHeader };
+        foreach (var tier in results.Tiers)
+        {
+            foreach (var comparison in new[] { tier.Reads, tier.Writes })
+            {
+                if (comparison.TenancyCpuUs is { } tenancy && comparison.PlainCpuUs is { } plain)
+                {
+                    cpuRows.Add([tier.Tier.Isolation, comparison.Kind, Us(tenancy.Api), Us(plain.Api), Us(tenancy.Api - plain.Api),
+                        Us(tenancy.Postgres), Us(plain.Postgres), Us(tenancy.Postgres - plain.Postgres)]);
+                }
+            }
+        }
+        if (cpuRows.Count > 1)
+        {
+            Table(text, cpuRows, leftAligned: [0, 1]);
+        }
+        Line(text, "");
         Line(text, "ratio = median over the rounds of (tenancy rps / plain rps) of the round; spread = the lowest and highest round's ratio;");
         Line(text, "rps = median over the rounds of 2xx responses completed in the measured window per second");
         Line(text, "latency in ms, send to body read, nearest-rank percentiles over every round's counted requests; errors = other answers or failed requests, warm-up included");
@@ -94,6 +114,8 @@ public static class ThroughputReport
         string.Join(", ", loops.Select(loop => Rps(loop.RequestsPerSecond)));
 
     private static string Ratio(double ratio) => ratio.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static string Us(double microseconds) => microseconds.ToString("0", CultureInfo.InvariantCulture);
 
     private static string Rps(double rps) => rps.ToString("0.0", CultureInfo.InvariantCulture);
 

@@ -7,8 +7,8 @@ namespace TieredTenancy.Bench.Profiling;
 /// <summary>
 /// A CPU profile of one Api replica under the throughput benchmark's load on one route of one tier:
 /// the load runs, <c>dotnet-trace</c> (the repository's tool manifest) samples the replica's threads
-/// for the measured seconds, and its top frames by exclusive and inclusive time are printed. The
-/// trace is kept (nettrace and speedscope) for a closer look; see Bench/README.md.
+/// for the measured seconds, and its top frames by exclusive and inclusive CPU are printed
+/// (<see cref="ProfileSummary"/>). The trace is kept (nettrace and speedscope) for a closer look; see Bench/README.md.
 /// </summary>
 public static class ApiProfile
 {
@@ -32,34 +32,16 @@ public static class ApiProfile
         var folder = Directory.CreateDirectory(Path.Combine(Tools.RepositoryRoot, "Bench", "bin", "profiles")).FullName;
         var trace = Path.Combine(folder, $"{target.Isolation}-{target.Route.Name()}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.nettrace");
         await Tools.RunAsync("dotnet-trace", "collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--profile", "dotnet-sampled-thread-time",
-            "--duration", $"00:00:00:{(int)traced.TotalSeconds:00}", "--format", "Speedscope", "-o", trace);
+            "--duration", traced.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture), "--format", "Speedscope", "-o", trace);
         var loop = await load;
 
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
             $"profile of {target} on {replica.ResourceId} (pid {pid}): {loop.RequestsPerSecond:0.0} rps, {loop.Errors} error(s); trace {trace}\n");
-        text.Append(await Tools.RunAsync("dotnet-trace", "report", trace, "topN", "-n", TopFrames.ToString(CultureInfo.InvariantCulture)));
-        text.Append(await Tools.RunAsync("dotnet-trace", "report", trace, "topN", "-n", TopFrames.ToString(CultureInfo.InvariantCulture), "--inclusive"));
+        // The speedscope export sits beside the trace: name.nettrace -> name.speedscope.json.
+        var speedscope = Path.ChangeExtension(trace, ".speedscope.json");
+        text.Append(ProfileSummary.Read(speedscope).Render(TopFrames, (int)(loop.RequestsPerSecond * traced.TotalSeconds)));
         return text.ToString();
-    }
-}
-
-/// <summary>The process that listens on a local port (the Api replica itself, not the <c>dotnet run</c> that started it).</summary>
-public static class ReplicaProcess
-{
-    public static int ListeningOn(int port)
-    {
-        using var ss = Process.Start(new ProcessStartInfo("ss", ["-ltnpH", $"sport = :{port}"]) { RedirectStandardOutput = true })
-            ?? throw new InvalidOperationException("Could not run ss.");
-        var output = ss.StandardOutput.ReadToEnd();
-        ss.WaitForExit();
-        var at = output.IndexOf("pid=", StringComparison.Ordinal);
-        if (at < 0)
-        {
-            throw new InvalidOperationException($"No process listens on port {port} (ss: '{output.Trim()}').");
-        }
-        var digits = output[(at + 4)..].TakeWhile(char.IsAsciiDigit).ToArray();
-        return int.Parse(digits, CultureInfo.InvariantCulture);
     }
 }
 
