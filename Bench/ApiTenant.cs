@@ -7,10 +7,10 @@ namespace TieredTenancy.Bench;
 
 /// <summary>
 /// A tenant the throughput measurement loads: made through the admin API, with an admin-role client
-/// of its own and that client's token, and one project of <see cref="TaskCount"/> tasks made through
-/// the Api with that token.
+/// of its own and that client's token, one project of <see cref="TaskCount"/> tasks made through the
+/// Api with that token (the reads list it), and an empty project that the writes add tasks to.
 /// </summary>
-public sealed record ApiTenant(ThroughputTier Tier, Guid Id, string Slug, string Token, Guid ProjectId)
+public sealed record ApiTenant(ThroughputTier Tier, Guid Id, string Slug, string Token, Guid ProjectId, Guid WriteProjectId)
 {
     public const int TaskCount = 50;
 
@@ -26,6 +26,28 @@ public sealed record ApiTenant(ThroughputTier Tier, Guid Id, string Slug, string
     };
 
     public HttpRequestMessage PlainRequest() => new(HttpMethod.Get, PlainPath);
+
+    /// <summary>A new task through the tenancy route (201).</summary>
+    public HttpRequestMessage TenancyWriteRequest() => new(HttpMethod.Post, $"/projects/{WriteProjectId}/tasks")
+    {
+        Headers = { Authorization = new AuthenticationHeaderValue("Bearer", Token) },
+        Content = WriteBody(),
+    };
+
+    /// <summary>The same new task through the plain baseline (201).</summary>
+    public HttpRequestMessage PlainWriteRequest() => new(HttpMethod.Post, $"/plain/tenants/{Id}/projects/{WriteProjectId}/tasks") { Content = WriteBody() };
+
+    public Func<HttpRequestMessage> Request(ApiRoute route) => route switch
+    {
+        ApiRoute.TenancyRead => TenancyRequest,
+        ApiRoute.PlainRead => PlainRequest,
+        ApiRoute.TenancyWrite => TenancyWriteRequest,
+        _ => PlainWriteRequest,
+    };
+
+    private static readonly byte[] WriteJson = """{"title":"bench write","assignee":"bench"}"""u8.ToArray();
+
+    private static ByteArrayContent WriteBody() => new(WriteJson) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
 
     /// <param name="admin">The Provisioner, with a platform-admin token.</param>
     /// <param name="api">The Api replica the load goes to.</param>
@@ -47,13 +69,14 @@ public sealed record ApiTenant(ThroughputTier Tier, Guid Id, string Slug, string
 
         var project = await ExpectAsync(await SendAsync(api, HttpMethod.Post, "/projects", token, new { name = "bench" }), HttpStatusCode.Created);
         var projectId = project.GetProperty("id").GetGuid();
+        var writeProject = await ExpectAsync(await SendAsync(api, HttpMethod.Post, "/projects", token, new { name = "bench writes" }), HttpStatusCode.Created);
         for (var n = 1; n <= TaskCount; n++)
         {
             await ExpectAsync(await SendAsync(api, HttpMethod.Post, $"/projects/{projectId}/tasks", token, new { title = $"task {n}" }),
                 HttpStatusCode.Created);
         }
 
-        var created = new ApiTenant(tier, id, slug, token, projectId);
+        var created = new ApiTenant(tier, id, slug, token, projectId, writeProject.GetProperty("id").GetGuid());
         await created.VerifySameDataAsync(api);
         return created;
     }

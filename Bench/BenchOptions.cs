@@ -14,23 +14,28 @@ public enum Measurements
 
 /// <summary>
 /// The command line: which measurements, how many tenants per plan, warm-ups, raw PostgreSQL
-/// repetitions, and the Api throughput load (seconds per measured loop, concurrent workers).
+/// repetitions, the Api throughput load (seconds per measured loop, concurrent workers, rounds, cold
+/// tenants), the sizes of the move and migration benchmarks, and a profile instead of measurements.
 /// </summary>
 public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int RawRepetitions, Measurements Only, int Seconds, int Concurrency,
-    int MoveRows = 400_000, int SchemaTenants = 1000, int DatabaseTenants = 100, int MigrationParallel = 2)
+    int Rounds = 3, int ColdTenants = 5, int MoveRows = 400_000, int SchemaTenants = 1000, int DatabaseTenants = 100, int MigrationParallel = 2, ProfileTarget? Profile = null)
 {
     public const string Usage = """
-        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|migrations|archives|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rows N] [--schemas N] [--databases N] [--parallel N]
+        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|migrations|archives|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rounds N] [--cold N] [--rows N] [--schemas N] [--databases N] [--parallel N] [--profile TIER:ROUTE]
           --only M         which measurement: provisioning latency, Api request throughput, tier moves, fleet migrations, archives (export, import, offboarding), or all (default all)
           --tenants N      tenants created through the admin API per plan, measured (default 30)
           --warmups N      creates per plan (and raw repetitions per kind) before measuring, not counted (default 3)
           --raw N          raw PostgreSQL repetitions per isolation kind (default 30)
           --seconds N      Api throughput: measured seconds per load loop, after a 2 s warm-up not counted (default 10)
           --concurrency N  Api throughput: concurrent workers, and connections to the Api replica (default 8)
+          --rounds N       Api throughput: interleaved rounds of reads and writes, tenancy and plain, per tier (default 3)
+          --cold N         Api throughput: new tenants per tier whose first request on the replica is timed (default 5)
           --rows N         tier moves and archives: rows of the tenant, half tasks and half comments, one project per 200 rows (default 400000)
           --schemas N      fleet migrations: schema tenants in the fleet (default 1000)
           --databases N    fleet migrations: database tenants in the fleet (default 100)
           --parallel N     fleet migrations: workers per server (default 2)
+          --profile T:R    instead of measuring: a dotnet-trace CPU profile of one Api replica for --seconds under the load of one
+                           tier (row, schema, database) and route (tenancy-read, plain-read, tenancy-write, plain-write), e.g. row:tenancy-read
         """;
 
     public static BenchOptions Default { get; } = new(30, 3, 30, Measurements.All, 10, 8);
@@ -43,6 +48,8 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
         ["--raw"] = 2,
         ["--seconds"] = 1,
         ["--concurrency"] = 1,
+        ["--rounds"] = 1,
+        ["--cold"] = 1,
         ["--rows"] = 400,
         ["--schemas"] = 1,
         ["--databases"] = 1,
@@ -82,6 +89,15 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                 options = options with { Only = only.Value };
                 continue;
             }
+            if (name == "--profile")
+            {
+                if (ProfileTarget.Parse(value) is not { } target)
+                {
+                    return Refuse($"'--profile' needs TIER:ROUTE, e.g. row:tenancy-read, not '{value}'.");
+                }
+                options = options with { Profile = target };
+                continue;
+            }
             if (!Minimum.TryGetValue(name, out var minimum))
             {
                 return Refuse($"Unknown option '{name}'.");
@@ -100,6 +116,8 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                 "--schemas" => options with { SchemaTenants = number },
                 "--databases" => options with { DatabaseTenants = number },
                 "--parallel" => options with { MigrationParallel = number },
+                "--rounds" => options with { Rounds = number },
+                "--cold" => options with { ColdTenants = number },
                 _ => options with { Concurrency = number },
             };
         }

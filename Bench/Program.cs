@@ -2,6 +2,7 @@ using TieredTenancy.Bench;
 using TieredTenancy.Bench.Archives;
 using TieredTenancy.Bench.Migrations;
 using TieredTenancy.Bench.Moves;
+using TieredTenancy.Bench.Profiling;
 
 // One run of the stack, one table per measurement: provisioning latency per isolation through the
 // admin API next to the raw PostgreSQL cost (and the stack's cold start), Api request throughput
@@ -16,6 +17,12 @@ if (options is null)
 Console.Error.WriteLine("starting the stack (Local mode, ephemeral data)...");
 await using var stack = await BenchStack.StartAsync();
 Console.Error.WriteLine($"  every resource healthy after {stack.ColdStart.TotalSeconds:0.0} s");
+
+if (options.Profile is { } profile)
+{
+    Console.Write(await ApiProfile.RunAsync(stack, options, profile));
+    return 0;
+}
 
 if (options.Runs(Measurements.Provisioning))
 {

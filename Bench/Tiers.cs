@@ -15,17 +15,17 @@ public static class Tiers
 }
 
 /// <summary>
-/// An isolation kind as the throughput measurement drives it: the plan that selects it, and the
-/// least share of the plain baseline's requests per second its tenancy route must reach.
+/// An isolation kind as the throughput measurement drives it: the plan that selects it, and the least
+/// share of the plain baseline's requests per second its tenancy routes must reach, for reads and for writes.
 /// </summary>
-public sealed record ThroughputTier(string Isolation, string Plan, double TargetRatio);
+public sealed record ThroughputTier(string Isolation, string Plan, double ReadTarget, double WriteTarget);
 
 public static class ThroughputTiers
 {
     public static IReadOnlyList<ThroughputTier> All { get; } =
     [
-        new("row", "pro", 0.90),
-        new("schema", "business", 0.90),
-        new("database", "enterprise", 0.85),
+        new("row", "pro", 0.90, 0.85),
+        new("schema", "business", 0.90, 0.85),
+        new("database", "enterprise", 0.90, 0.85),
     ];
 }

@@ -12,12 +12,9 @@ public sealed class TenantAuditTrail(TenantDataContext data, RequestTenant tenan
 {
     public void Record(string action, Guid target) => Record(action, target.ToString());
 
-    public void Record(string action, string target) =>
-        data.AuditEntries.Add(new TenantAuditEntry
-        {
-            TenantId = tenant.Tenant.Id,
-            Actor = tenant.Actor,
-            Action = action,
-            Target = target,
-        });
+    public void Record(string action, string target) => data.AuditEntries.Add(Entry(tenant.Tenant.Id, tenant.Actor, action, target));
+
+    /// <summary>An entry of <paramref name="tenantId"/>'s trail, for code that has no request tenant to read (the benchmark's plain baseline).</summary>
+    public static TenantAuditEntry Entry(Guid tenantId, string actor, string action, string target) =>
+        new() { TenantId = tenantId, Actor = actor, Action = action, Target = target };
 }

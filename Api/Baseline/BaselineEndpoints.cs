@@ -14,12 +14,16 @@ using TieredTenancy.Tenancy.Storage;
 namespace TieredTenancy.Api.Baseline;
 
 /// <summary>
-/// The benchmark's baseline: the same task query on the same data in the same process, without
-/// tenancy (no token, no resolution, no binding prefix, no RLS: the server's own login reads the
-/// shared database). Mapped only when <c>Bench:PlainEndpoints</c> is on, which only the benchmark sets.
+/// The benchmark's baseline: the same task query, and the same new task with its audit entry, on the
+/// same data in the same process, without tenancy (no token, no resolution, no binding prefix, no
+/// RLS: the server's own login reaches the shared database). Mapped only when
+/// <c>Bench:PlainEndpoints</c> is on, which only the benchmark sets.
 /// </summary>
 public static class BaselineEndpoints
 {
+    /// <summary>Who the plain baseline's audit entries name.</summary>
+    private const string PlainActor = "bench-plain";
+
     public static IHostApplicationBuilder AddPlainBaseline(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<BaselineOptions>(BaselineOptions.SectionName);
@@ -45,6 +49,18 @@ public static class BaselineEndpoints
                 var tasks = await TaskListing.PageAsync(data, id, new PageRequest(1, PageRequest.DefaultPageSize), TaskFilter.None, cancellationToken,
                     ignoreTenantFilter: true, tenantId);
                 return tasks is null ? Results.NotFound() : Results.Ok(tasks);
+            }).ExcludeFromDescription();
+        app.MapPost("/plain/tenants/{tenantId:guid}/projects/{id:guid}/tasks",
+            async (Guid tenantId, Guid id, ValidatedBody<TaskRequest> body, TenantRegistryCache registry, CancellationToken cancellationToken) =>
+            {
+                var tenant = await registry.FindAsync(tenantId, cancellationToken);
+                if (tenant is null)
+                {
+                    return Results.NotFound();
+                }
+                await using var data = plain.Open(tenant);
+                var task = await TaskCreation.CreateAsync(data, tenantId, PlainActor, id, body.Value, cancellationToken, ignoreTenantFilter: true);
+                return task is null ? Results.NotFound() : Results.Created($"/tasks/{task.Id}", TaskResponse.From(task, tenant.Shape));
             }).ExcludeFromDescription();
         return app;
     }

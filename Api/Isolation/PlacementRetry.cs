@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Npgsql;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Http;
@@ -29,8 +30,12 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
             await next(http);
             return;
         }
-        // Bodies are small (64 KiB at most): kept, so a retry can read them again.
-        http.Request.EnableBuffering();
+        // Bodies are small (64 KiB at most): kept, so a retry can read them again. A request that cannot
+        // have one (a GET without Content-Length or Transfer-Encoding) has nothing to keep.
+        if (http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true)
+        {
+            http.Request.EnableBuffering();
+        }
         var requestServices = http.RequestServices;
         var retryScopes = new List<AsyncServiceScope>();
         try
@@ -67,7 +72,10 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
                         return;
                     }
                     requestTenant = scope.ServiceProvider.GetRequiredService<RequestTenant>();
-                    http.Request.Body.Position = 0;
+                    if (http.Request.Body.CanSeek)
+                    {
+                        http.Request.Body.Position = 0;
+                    }
                 }
             }
         }

@@ -14,6 +14,8 @@ namespace TieredTenancy.Api.Isolation;
 /// </summary>
 public sealed class SchemaIsolation([FromKeyedServices("tenants")] NpgsqlDataSource shared, IOptions<TenantStorageOptions> options) : IIsolationStrategy
 {
+    private readonly string _database = RowIsolation.SharedDatabaseName(shared, options.Value);
+
     public IsolationKind Kind => IsolationKind.Schema;
 
     public DbConnection CreateConnection(ResolvedTenant tenant) => shared.CreateConnection();
@@ -22,7 +24,7 @@ public sealed class SchemaIsolation([FromKeyedServices("tenants")] NpgsqlDataSou
         new(tenant.Id,
             tenant.Placement.Role ?? throw new InvalidOperationException($"Schema tenant {tenant.Id} has no role."),
             tenant.Placement.Schema,
-            RowIsolation.SharedDatabaseName(shared, options.Value),
+            _database,
             tenant.Placement.Epoch,
             writes);
 }

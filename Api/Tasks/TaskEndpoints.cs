@@ -63,7 +63,7 @@ public static class TaskEndpoints
     }
 
     private static async Task<Results<Created<TaskResponse>, ProblemHttpResult>> CreateAsync([Description(ProjectEndpoints.IdDescription)] string id,
-        ValidatedBody<TaskRequest> body, TenantDataContext data, RequestTenant tenant, TenantAuditTrail audit, CancellationToken cancellationToken)
+        ValidatedBody<TaskRequest> body, TenantDataContext data, RequestTenant tenant, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
         {
@@ -73,17 +73,8 @@ public static class TaskEndpoints
         {
             return NotYet();
         }
-        // Another tenant's project is invisible here; the composite foreign key refuses it in the database too.
-        if (!await data.Projects.AnyAsync(p => p.Id == projectId, cancellationToken))
-        {
-            return ProjectEndpoints.NotFound(id);
-        }
-        var task = new TaskItem { TenantId = tenant.Tenant.Id, ProjectId = projectId, Title = "" };
-        body.Value.ApplyTo(task);
-        data.Tasks.Add(task);
-        audit.Record("task.create", task.Id);
-        await data.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/tasks/{task.Id}", TaskResponse.From(task, data.Shape));
+        var task = await TaskCreation.CreateAsync(data, tenant.Tenant.Id, tenant.Actor, projectId, body.Value, cancellationToken);
+        return task is null ? ProjectEndpoints.NotFound(id) : TypedResults.Created($"/tasks/{task.Id}", TaskResponse.From(task, data.Shape));
     }
 
     private static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> GetAsync([Description(IdDescription)] string id, TenantDataContext data,

@@ -17,6 +17,6 @@ public sealed class TenantRequestMetrics
 
     public void Record(ResolvedTenant tenant) =>
         _requests.Add(1,
-            new KeyValuePair<string, object?>("tenant.isolation", tenant.Isolation.ToString().ToLowerInvariant()),
+            new KeyValuePair<string, object?>("tenant.isolation", tenant.IsolationName),
             new KeyValuePair<string, object?>("tenant.plan", tenant.Plan));
 }

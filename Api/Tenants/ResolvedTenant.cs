@@ -25,6 +25,18 @@ public sealed record ResolvedTenant(
 
     /// <summary>The columns the tenant's storage has at its migration version (a fleet migration may not have reached it yet).</summary>
     public TenantDataShape Shape { get; } = TenantDataShape.For(StorageVersion);
+
+    // Made once per registry entry rather than on every request: telemetry tags and the log scope.
+
+    /// <summary>The id as text (<c>tenant.id</c> on traces).</summary>
+    public string IdText { get; } = Id.ToString();
+
+    /// <summary>row, schema or database (<c>tenant.isolation</c> on traces and metrics).</summary>
+    public string IsolationName { get; } = Isolation.ToString().ToLowerInvariant();
+
+    /// <summary>The state of the log scope a request of this tenant runs in.</summary>
+    public IReadOnlyList<KeyValuePair<string, object>> LogScope { get; } =
+        [new("TenantId", Id), new("TenantIsolation", Isolation)];
 }
 
 [ImmutableObject(true)]

@@ -36,7 +36,7 @@ public sealed class TenantResolution(RequestDelegate next, TokenTenantNaming tok
             await refusal.ExecuteAsync(http);
             return;
         }
-        using (logger.BeginScope(new Dictionary<string, object> { ["TenantId"] = tenant!.Id, ["TenantIsolation"] = tenant.Isolation }))
+        using (logger.BeginScope(tenant!.LogScope))
         {
             await next(http);
         }
@@ -54,9 +54,12 @@ public sealed class TenantResolution(RequestDelegate next, TokenTenantNaming tok
             return Problems.Forbidden($"The tenant is {tenant.Status.ToString().ToLowerInvariant()}.");
         }
         requestServices.GetRequiredService<RequestTenant>().Resolve(tenant, actor);
-        Activity.Current?.SetTag("tenant.id", tenant.Id.ToString());
-        Activity.Current?.SetTag("tenant.isolation", tenant.Isolation.ToString().ToLowerInvariant());
-        Activity.Current?.SetTag("tenant.plan", tenant.Plan);
+        if (Activity.Current is { } activity)
+        {
+            activity.SetTag("tenant.id", tenant.IdText);
+            activity.SetTag("tenant.isolation", tenant.IsolationName);
+            activity.SetTag("tenant.plan", tenant.Plan);
+        }
         requestServices.GetRequiredService<TenantRequestMetrics>().Record(tenant);
         return null;
     }

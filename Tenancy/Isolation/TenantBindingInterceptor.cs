@@ -78,11 +78,12 @@ public sealed class TenantBindingInterceptor : DbCommandInterceptor
     {
         var binding = BindingOf(eventData);
         command.CommandText = Prefix + command.CommandText;
-        command.Parameters.Add(new NpgsqlParameter("tt_role", binding.Role));
-        command.Parameters.Add(new NpgsqlParameter("tt_search_path", binding.SearchPath));
-        command.Parameters.Add(new NpgsqlParameter("tt_tenant", binding.TenantId.ToString()));
-        command.Parameters.Add(new NpgsqlParameter("tt_epoch", binding.Epoch));
-        command.Parameters.Add(new NpgsqlParameter("tt_writes", binding.Writes));
+        // Typed parameters: no boxing, no type inference from the value.
+        command.Parameters.Add(new NpgsqlParameter<string>("tt_role", binding.Role));
+        command.Parameters.Add(new NpgsqlParameter<string>("tt_search_path", binding.SearchPath));
+        command.Parameters.Add(new NpgsqlParameter<string>("tt_tenant", binding.TenantId.ToString()));
+        command.Parameters.Add(new NpgsqlParameter<long>("tt_epoch", binding.Epoch));
+        command.Parameters.Add(new NpgsqlParameter<bool>("tt_writes", binding.Writes));
     }
 
     private static void Verify(DbDataReader reader, CommandEventData eventData)
