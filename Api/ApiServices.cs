@@ -101,6 +101,7 @@ public static class ApiServices
                 ["Comments"] = "Comments on tasks.",
                 ["Search"] = "Full-text search over tasks (plans with the search feature).",
                 ["Audit"] = "The tenant's own audit trail (plans with the audit-events feature).",
+                ["Clients"] = "The tenant's own API clients: its admin clients make and revoke member clients (self-service).",
             },
             options => options.DescribeTenantHeader());
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(TenantRequestMetrics.MeterName));

@@ -1,7 +1,8 @@
 using TieredTenancy.Api;
 using TieredTenancy.Api.Audit;
-using TieredTenancy.Api.Baseline;
 using TieredTenancy.Api.Authentication;
+using TieredTenancy.Api.Baseline;
+using TieredTenancy.Api.Clients;
 using TieredTenancy.Api.Comments;
 using TieredTenancy.Api.Export;
 using TieredTenancy.Api.Isolation;
@@ -20,6 +21,7 @@ builder.AddTenantRegistry();
 builder.AddTenantResolution();
 builder.AddTenantIsolation();
 builder.AddPlanFeatures();
+builder.AddSelfServiceClients();
 builder.AddHttpContract();
 builder.AddPlainBaseline();
 
@@ -44,6 +46,7 @@ app.MapGroup("")
     .MapCommentEndpoints()
     .MapSearchEndpoints()
     .MapAuditEndpoints()
-    .MapTenantExportEndpoints();
+    .MapTenantExportEndpoints()
+    .MapClientEndpoints();
 
 app.Run();

@@ -36,12 +36,14 @@ var app = builder.Build();
 
 app.UseProblemDetailsDefaults();
 app.UseFaultInjection();
+app.UseTokenRequestThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();
 app.MapOpenApiDocument();
 app.MapTokenEndpoint();
+app.MapSelfServiceClientEndpoints();
 app.MapGroup("/admin")
     .RequirePlatformAdmin()
     .MapPlanEndpoints()

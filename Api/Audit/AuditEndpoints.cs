@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Api.Features;
+using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Plans;
@@ -12,7 +13,8 @@ public static class AuditEndpoints
     public static RouteGroupBuilder MapAuditEndpoints(this RouteGroupBuilder tenantPlane)
     {
         tenantPlane.MapGet("/audit-events", ListAsync).RequireFeature(PlanFeatures.AuditEvents).WithTags("Audit")
-            .WithName("ListAuditEvents").WithSummary("The tenant's audit trail, newest first");
+            .WithName("ListAuditEvents").WithSummary("The tenant's audit trail, newest first (the tenant's admin clients)")
+            .RequireTenantAdmin();
         return tenantPlane;
     }
 

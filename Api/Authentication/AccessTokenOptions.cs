@@ -3,7 +3,7 @@ using TieredTenancy.Tenancy.Identity;
 
 namespace TieredTenancy.Api.Authentication;
 
-/// <summary>The <c>Tokens</c> section: whose access tokens the Api accepts.</summary>
+/// <summary>The <c>Tokens</c> section: whose access tokens the Api accepts, and how often it reads revoked clients again.</summary>
 public sealed class AccessTokenOptions
 {
     public const string SectionName = "Tokens";
@@ -18,4 +18,11 @@ public sealed class AccessTokenOptions
 
     [Required]
     public string Audience { get; set; } = TenancyClaims.Audience;
+
+    /// <summary>
+    /// How often every replica reads the revoked and rotated clients again, besides the broadcast of
+    /// each change: how long a replica that missed a broadcast may still accept a revoked client's tokens.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan RevocationRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -10,7 +10,8 @@ namespace TieredTenancy.Api.Authentication;
 /// <summary>
 /// Access tokens are validated against the Provisioner's published keys (OpenID discovery and
 /// JWKS), fetched through service discovery: RS256 only (so <c>alg: none</c> and HMAC tricks
-/// fail), the platform's audience, the fixed issuer, a short clock skew.
+/// fail), the platform's audience, the fixed issuer, a short clock skew; and never a token of a
+/// revoked client, or of a secret since replaced.
 /// </summary>
 public static class TokenValidation
 {
@@ -18,10 +19,13 @@ public static class TokenValidation
     {
         builder.Services.AddValidatedOptions<AccessTokenOptions>(AccessTokenOptions.SectionName);
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddSingleton<ClientRevocations>();
+        builder.Services.AddHostedService<ClientRevocationListener>();
         // Bounded: at most this many distinct tokens are remembered at once.
-        var validated = new ValidatedTokenCache(new MemoryCache(new MemoryCacheOptions { SizeLimit = 10_000 }));
+        builder.Services.AddSingleton(services => new ValidatedTokenCache(new MemoryCache(new MemoryCacheOptions { SizeLimit = 10_000 }),
+            services.GetRequiredService<ClientRevocations>()));
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<AccessTokenOptions>, IHttpClientFactory>((options, tokens, clients) =>
+            .Configure<IOptions<AccessTokenOptions>, IHttpClientFactory, ValidatedTokenCache>((options, tokens, clients, validated) =>
             {
                 options.MetadataAddress = tokens.Value.MetadataAddress;
                 // Inside the deployment the Provisioner is reached over plain HTTP through service discovery.

@@ -8,29 +8,36 @@ namespace TieredTenancy.Api.Authentication;
 /// A client presents the same access token for up to an hour; checking its RSA signature on every
 /// request is a large share of a request's CPU. This handler validates a token once and reuses the
 /// result for that exact token string until the token expires (never longer than five minutes).
-/// Tokens are stateless, so nothing that validation could notice changes in between; what can
-/// change (a tenant suspended) is checked on every request from the registry.
+/// What can change meanwhile is checked on every request, cached or not: whether the token's
+/// client was revoked or its secret replaced (<see cref="ClientRevocations"/>, in memory), and,
+/// after authentication, whether its tenant is served (from the registry).
 /// </summary>
-public sealed class ValidatedTokenCache(MemoryCache cache) : JsonWebTokenHandler
+public sealed class ValidatedTokenCache(MemoryCache cache, ClientRevocations revocations) : JsonWebTokenHandler
 {
     private static readonly TimeSpan MaxReuse = TimeSpan.FromMinutes(5);
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
-        if (cache.TryGetValue(token, out TokenValidationResult? known) && known is not null)
+        if (!cache.TryGetValue(token, out TokenValidationResult? result) || result is null)
         {
-            return known;
-        }
-        var result = await base.ValidateTokenAsync(token, validationParameters);
-        if (result.IsValid && result.SecurityToken is JsonWebToken jwt)
-        {
-            var until = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero);
-            var reuse = DateTimeOffset.UtcNow + MaxReuse < until ? DateTimeOffset.UtcNow + MaxReuse : until;
-            if (reuse > DateTimeOffset.UtcNow)
+            result = await base.ValidateTokenAsync(token, validationParameters);
+            if (result.IsValid && result.SecurityToken is JsonWebToken fresh)
             {
-                cache.Set(token, result, new MemoryCacheEntryOptions { AbsoluteExpiration = reuse, Size = 1 });
+                var until = new DateTimeOffset(fresh.ValidTo, TimeSpan.Zero);
+                var reuse = DateTimeOffset.UtcNow + MaxReuse < until ? DateTimeOffset.UtcNow + MaxReuse : until;
+                if (reuse > DateTimeOffset.UtcNow)
+                {
+                    cache.Set(token, result, new MemoryCacheEntryOptions { AbsoluteExpiration = reuse, Size = 1 });
+                }
             }
         }
-        return result;
+        return result.IsValid && result.SecurityToken is JsonWebToken jwt && revocations.Refuses(jwt) ? Revoked() : result;
     }
+
+    // Fresh each time: the authentication handler keeps the exception of a failed result.
+    private static TokenValidationResult Revoked() => new()
+    {
+        IsValid = false,
+        Exception = new SecurityTokenValidationException("The token's client was revoked, or the secret it was issued for was replaced."),
+    };
 }

@@ -26,8 +26,9 @@ public static class ProjectEndpoints
             .WithName("UpdateProject").WithSummary("Rename or describe a project")
             .ProducesProblem(StatusCodes.Status404NotFound);
         projects.MapDelete("/{id}", DeleteAsync)
-            .WithName("DeleteProject").WithSummary("Delete a project with its tasks and their comments")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("DeleteProject").WithSummary("Delete a project with its tasks and their comments (the tenant's admin clients)")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireTenantAdmin();
         return tenantPlane;
     }
 

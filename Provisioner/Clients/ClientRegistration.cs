@@ -1,6 +1,9 @@
-using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
+using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Tenants;
+using TieredTenancy.Tenancy.Clients;
+using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Registry;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -9,28 +12,85 @@ namespace TieredTenancy.Provisioner.Clients;
 
 /// <summary>
 /// API clients: an OpenIddict application (which keeps the secret hashed) and a registry row
-/// saying whose client it is and with which role, written in one transaction.
+/// saying whose client it is, with which role and which secret generation, written in one
+/// transaction with the audit event. A revocation or rotation is broadcast once committed, so
+/// every Api replica refuses the client's earlier tokens.
 /// </summary>
-public sealed class ClientRegistration(CatalogDbContext catalog, IOpenIddictApplicationManager applications)
+public sealed class ClientRegistration(CatalogDbContext catalog, IOpenIddictApplicationManager applications, ControlPlaneAudit audit, RegistryBroadcast broadcast)
 {
     public const string PlatformAdminClientId = "platform-admin";
 
     /// <summary>Creates a tenant client; returns its id and its secret, which is shown this once and stored only hashed.</summary>
-    public async Task<(string ClientId, string ClientSecret)> CreateTenantClientAsync(Guid tenantId, string name, string role, CancellationToken cancellationToken)
+    public async Task<ClientSecretResponse> CreateTenantClientAsync(Guid tenantId, string name, string role, CancellationToken cancellationToken)
     {
-        var clientId = $"tc_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}";
-        var secret = NewSecret();
-        // Aspire's EF integration retries transient failures; a transaction must then run inside its strategy.
-        await catalog.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        var clientId = $"tc_{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12))}";
+        var secret = ClientSecrets.New(1);
+        await InTransactionAsync(async () =>
         {
-            catalog.ChangeTracker.Clear();
-            await using var transaction = await catalog.Database.BeginTransactionAsync(cancellationToken);
             await applications.CreateAsync(Descriptor(clientId, secret, name), cancellationToken);
             catalog.ApiClients.Add(new ApiClient { ClientId = clientId, TenantId = tenantId, Name = name, Role = role });
-            await catalog.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        });
-        return (clientId, secret);
+            audit.Record("client.create", tenantId, $"client={clientId} role={role}");
+        }, cancellationToken);
+        return new ClientSecretResponse(clientId, secret);
+    }
+
+    /// <summary>The tenant's clients, revoked ones included (with when), oldest first.</summary>
+    public async Task<PagedList<ClientResponse>> ListAsync(Guid tenantId, PageRequest page, CancellationToken cancellationToken)
+    {
+        var query = catalog.ApiClients.AsNoTracking().Where(client => client.TenantId == tenantId);
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderBy(client => client.CreatedAt).ThenBy(client => client.ClientId).Skip(page.Skip).Take(page.PageSize)
+            .ToListAsync(cancellationToken);
+        return new PagedList<ClientResponse>(items.Select(ClientResponse.From).ToList(), page.Page, page.PageSize, total);
+    }
+
+    /// <summary>The tenant's client <paramref name="clientId"/>; none for another tenant's.</summary>
+    public Task<ApiClient?> FindAsync(Guid tenantId, string clientId, CancellationToken cancellationToken) =>
+        catalog.ApiClients.SingleOrDefaultAsync(client => client.ClientId == clientId && client.TenantId == tenantId, cancellationToken);
+
+    /// <summary>
+    /// Revokes the client: its OpenIddict application goes (no token is issued to it again), its
+    /// row says when, and every Api replica refuses the tokens it already has. Revoking it again changes nothing.
+    /// </summary>
+    public async Task RevokeAsync(ApiClient client, CancellationToken cancellationToken)
+    {
+        if (client.IsRevoked)
+        {
+            return;
+        }
+        await InTransactionAsync(async () =>
+        {
+            if (await applications.FindByClientIdAsync(client.ClientId, cancellationToken) is { } application)
+            {
+                await applications.DeleteAsync(application, cancellationToken);
+            }
+            client.RevokedAt = DateTimeOffset.UtcNow;
+            catalog.ApiClients.Update(client);
+            audit.Record("client.revoke", client.TenantId, $"client={client.ClientId} role={client.Role}");
+        }, cancellationToken);
+        await broadcast.ClientChangedAsync(client.ClientId);
+    }
+
+    /// <summary>
+    /// Gives the client a new secret, shown this once: the old one gets no token from now on, and
+    /// the tokens issued for it are refused on every replica (a rotation is what one does when a
+    /// secret may have leaked, and a token got with a leaked secret has leaked as much).
+    /// </summary>
+    public async Task<ClientSecretResponse> RotateAsync(ApiClient client, CancellationToken cancellationToken)
+    {
+        var generation = client.Generation + 1;
+        var secret = ClientSecrets.New(generation);
+        await InTransactionAsync(async () =>
+        {
+            var application = await applications.FindByClientIdAsync(client.ClientId, cancellationToken)
+                ?? throw new InvalidOperationException($"The client {client.ClientId} has a registry row but no OpenIddict application.");
+            await applications.UpdateAsync(application, secret, cancellationToken);
+            (client.Generation, client.RotatedAt) = (generation, DateTimeOffset.UtcNow);
+            catalog.ApiClients.Update(client);
+            audit.Record("client.rotate", client.TenantId, $"client={client.ClientId} generation={generation}");
+        }, cancellationToken);
+        await broadcast.ClientChangedAsync(client.ClientId);
+        return new ClientSecretResponse(client.ClientId, secret);
     }
 
     /// <summary>Removes every API client of the tenant (the OpenIddict application and the registry row): none can get a token again.</summary>
@@ -69,6 +129,22 @@ public sealed class ClientRegistration(CatalogDbContext catalog, IOpenIddictAppl
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="change"/> and saves it in one transaction with OpenIddict's own writes
+    /// (same context). Aspire's EF integration retries transient failures; a transaction must then
+    /// run inside its strategy.
+    /// </summary>
+    private Task InTransactionAsync(Func<Task> change, CancellationToken cancellationToken) =>
+        catalog.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            // A retried attempt starts from nothing pending: the change adds its rows again.
+            catalog.ChangeTracker.Clear();
+            await using var transaction = await catalog.Database.BeginTransactionAsync(cancellationToken);
+            await change();
+            await catalog.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        });
+
     private static OpenIddictApplicationDescriptor Descriptor(string clientId, string secret, string name) => new()
     {
         ClientId = clientId,
@@ -77,7 +153,4 @@ public sealed class ClientRegistration(CatalogDbContext catalog, IOpenIddictAppl
         DisplayName = name,
         Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials },
     };
-
-    private static string NewSecret() =>
-        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TieredTenancy.Tenancy.Plans;
@@ -50,15 +51,25 @@ public sealed class StorageBootstrap(
     }
 
     /// <summary>
-    /// What the Api's tenant resolution reads, and nothing else: not the signing keys, API clients,
-    /// operations or the audit trail. The key ring it reads is encrypted (see <see cref="CatalogKeyRing"/>).
+    /// What the Api's tenant resolution reads, and nothing else: not the signing keys, operations or
+    /// the audit trail, and of the API clients only which were revoked or rotated, never their names,
+    /// roles or tenants (the secrets' hashes are OpenIddict's, in a table it cannot read at all). The key
+    /// ring it reads is encrypted (see <see cref="CatalogKeyRing"/>).
     /// </summary>
     private async Task GrantResolutionReadsAsync(CatalogDbContext catalog, CancellationToken cancellationToken)
     {
         Type[] read = [typeof(Tenant), typeof(Plan), typeof(StorageTarget), typeof(DataProtectionKey)];
         var tables = string.Join(", ", read.Select(type => Sql.Id(catalog.Model.FindEntityType(type)!.GetTableName()!)));
+        var clients = catalog.Model.FindEntityType(typeof(ApiClient))!;
+        var clientsTable = StoreObjectIdentifier.Table(clients.GetTableName()!, clients.GetSchema());
+        var revocationColumns = string.Join(", ", new[] { nameof(ApiClient.ClientId), nameof(ApiClient.Generation), nameof(ApiClient.RotatedAt), nameof(ApiClient.RevokedAt) }
+            .Select(property => Sql.Id(clients.FindProperty(property)!.GetColumnName(clientsTable)!)));
         var resolver = Sql.Id(_options.ResolverRole);
-        var grants = $"GRANT USAGE ON SCHEMA public TO {resolver}; GRANT SELECT ON {tables} TO {resolver};";
+        var grants = $"""
+            GRANT USAGE ON SCHEMA public TO {resolver};
+            GRANT SELECT ON {tables} TO {resolver};
+            GRANT SELECT ({revocationColumns}) ON {Sql.Id(clientsTable.Name)} TO {resolver};
+            """;
         await catalog.Database.ExecuteSqlRawAsync(grants, cancellationToken);
     }
 

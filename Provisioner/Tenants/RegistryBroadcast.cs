@@ -12,6 +12,9 @@ public sealed class RegistryBroadcast(IConnectionMultiplexer redis, ILogger<Regi
     public Task PlacementChangedAsync(string server, string database, string schema) =>
         PublishAsync(RegistryChanges.PlacementTag(server, database, schema));
 
+    /// <summary>An API client was revoked or given a new secret: every replica refuses its earlier tokens.</summary>
+    public Task ClientChangedAsync(string clientId) => PublishAsync(RegistryChanges.ClientTag(clientId));
+
     private async Task PublishAsync(string message)
     {
         try
@@ -20,7 +23,8 @@ public sealed class RegistryBroadcast(IConnectionMultiplexer redis, ILogger<Regi
         }
         catch (RedisException exception)
         {
-            // The registry row is already committed; replicas re-read it when their short cache lifetime ends.
+            // The registry row is already committed; replicas re-read it when their short cache lifetime
+            // ends (revoked clients: at their next periodic refresh).
             logger.LogWarning(exception, "Could not broadcast the registry change {Change}", message);
         }
     }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
+using TieredTenancy.Provisioner.Clients;
 using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Registry;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -18,7 +19,7 @@ public static class TokenEndpoint
     /// </summary>
     public static IEndpointRouteBuilder MapTokenEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/connect/token", async (HttpContext http, CatalogDbContext catalog, CancellationToken cancellationToken) =>
+        app.MapPost(TokenRequestThrottle.TokenPath, async (HttpContext http, CatalogDbContext catalog, CancellationToken cancellationToken) =>
         {
             var request = http.GetOpenIddictServerRequest()
                 ?? throw new InvalidOperationException("The OpenIddict server request is missing.");
@@ -32,11 +33,22 @@ public static class TokenEndpoint
             {
                 return Refuse(Errors.InvalidClient, "The client is not registered.");
             }
+            if (client.IsRevoked)
+            {
+                return Refuse(Errors.InvalidClient, "The client was revoked.");
+            }
+            // OpenIddict checked the secret against the hash it read; a rotation may have committed since.
+            var generation = client.TenantId is null ? client.Generation : ClientSecrets.GenerationOf(request.ClientSecret);
+            if (generation != client.Generation)
+            {
+                return Refuse(Errors.InvalidClient, "The client's secret was replaced.");
+            }
 
             var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, TenancyClaims.Role);
             identity.SetClaim(TenancyClaims.Subject, client.ClientId)
                 .SetClaim(Claims.Name, client.Name)
-                .SetClaims(TenancyClaims.Role, [client.Role]);
+                .SetClaims(TenancyClaims.Role, [client.Role])
+                .SetClaim(TenancyClaims.ClientGeneration, generation);
             if (client.TenantId is { } tenantId)
             {
                 var status = await catalog.Tenants.Where(t => t.Id == tenantId).Select(t => (TenantStatus?)t.Status).SingleOrDefaultAsync(cancellationToken);

@@ -15,6 +15,7 @@ namespace TieredTenancy.Provisioner.Tokens;
 public static class TokenIssuing
 {
     public const string PlatformAdminPolicy = "platform-admin";
+    public const string TenantAdminPolicy = "tenant-admin";
 
     /// <summary>
     /// The endpoints are the control plane's: a platform-admin token or nothing. No token, or one
@@ -24,16 +25,27 @@ public static class TokenIssuing
         builder.RequireAuthorization(PlatformAdminPolicy)
             .ProducesProblems(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
 
+    /// <summary>
+    /// The endpoints serve a tenant's admin client, for its own tenant: a token with the
+    /// <c>admin</c> role and a tenant. No token, or one that is not valid: 401; any other token: 403.
+    /// </summary>
+    public static TBuilder RequireTenantAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(TenantAdminPolicy)
+            .ProducesProblems(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
+
+    /// <summary>Throttles guessing at <c>/connect/token</c>; ahead of authentication, where OpenIddict checks client secrets.</summary>
+    public static IApplicationBuilder UseTokenRequestThrottle(this IApplicationBuilder app) => app.UseMiddleware<TokenRequestThrottle>();
+
     public static IHostApplicationBuilder AddTokenIssuing(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<TokenOptions>(TokenOptions.SectionName);
+        builder.Services.AddSingleton<TokenRequestThrottle>();
         builder.Services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<CatalogDbContext>())
             .AddServer(server =>
             {
                 server.SetTokenEndpointUris("connect/token");
                 server.AllowClientCredentialsFlow();
-                server.SetAccessTokenLifetime(TimeSpan.FromHours(1));
                 // Plain signed JWTs (JWS), so any resource server validates them with the published keys.
                 server.DisableAccessTokenEncryption();
                 // Access tokens are self-contained; storing each one would cost a write per token.
@@ -53,13 +65,19 @@ public static class TokenIssuing
             });
 
         builder.Services.AddSingleton<SigningKeyStore>();
-        builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, SigningKeyConfiguration>();
+        // The signing key, the issuer and the token lifetime come from the catalog and the Tokens section.
+        builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, TokenServerConfiguration>();
         builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(PlatformAdminPolicy, policy => policy
                 .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
-                .RequireRole(TenancyRoles.PlatformAdmin));
+                .RequireRole(TenancyRoles.PlatformAdmin))
+            .AddPolicy(TenantAdminPolicy, policy => policy
+                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireRole(TenancyRoles.Admin)
+                .RequireClaim(TenancyClaims.TenantId));
         return builder;
     }
 }

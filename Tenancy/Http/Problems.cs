@@ -31,6 +31,9 @@ public static class Problems
     public static ProblemHttpResult Conflict(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict.");
 
+    public static ProblemHttpResult TooManyRequests(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.");
+
     public static ProblemHttpResult UnsupportedMediaType() =>
         TypedResults.Problem("The request body must be JSON (Content-Type: application/json).",
             statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type.");

@@ -15,6 +15,12 @@ public static class TenancyClaims
     /// <summary>The id of the tenant a tenant client belongs to; a platform admin's token has none.</summary>
     public const string TenantId = "tenant_id";
 
+    /// <summary>
+    /// Which of the client's secrets the token was issued for (1, then one more per rotation); a
+    /// token without it was issued for the first. See <c>ApiClient.Generation</c>.
+    /// </summary>
+    public const string ClientGeneration = "client_gen";
+
     /// <summary>The audience of every access token: the platform's APIs.</summary>
     public const string Audience = "tieredtenancy";
 }

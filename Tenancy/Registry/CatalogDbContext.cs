@@ -114,6 +114,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             client.Property(c => c.ClientId).HasMaxLength(100);
             client.Property(c => c.Name).HasMaxLength(100);
             client.Property(c => c.Role).HasMaxLength(20);
+            client.Ignore(c => c.IsRevoked);
             client.HasIndex(c => c.TenantId);
             client.HasOne<Tenant>().WithMany().HasForeignKey(c => c.TenantId).OnDelete(DeleteBehavior.Cascade);
         });

@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
 using TieredTenancy.Tests.Stack;
 
 namespace TieredTenancy.Tests.Moves;
@@ -23,42 +20,5 @@ public static class ProvisionerProcess
     private static long StatusKilobytes(int pid, string field) =>
         long.Parse(File.ReadLines($"/proc/{pid}/status").Single(line => line.StartsWith(field, StringComparison.Ordinal))[field.Length..].Trim().Split(' ')[0]);
 
-    public static async Task KillAndRestartAsync(DistributedApplication app)
-    {
-        var running = (await Replicas.WaitForHealthyAsync(app, "provisioner", 1)).Single();
-        var pid = Convert.ToInt32(running.Properties.Single(property => property.Name == "executable.pid").Value);
-        using (var process = Process.GetProcessById(pid))
-        {
-            // The resource's process is `dotnet run`; the Provisioner is its child: both die, at once.
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-
-        var resource = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "provisioner");
-        var commands = app.Services.GetRequiredService<ResourceCommandService>();
-        // DCP notices the exit on its own; starting before it has is refused, so try until it takes.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var result = await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand);
-            if (result.Success)
-            {
-                break;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"the Provisioner could not be started again: {result.Message}");
-            await Task.Delay(250);
-        }
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await foreach (var update in app.ResourceNotifications.WatchAsync(timeout.Token))
-        {
-            if (update.Resource.Name == "provisioner"
-                && update.Snapshot.State?.Text == KnownResourceStates.Running
-                && update.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
-                && update.Snapshot.Properties.FirstOrDefault(property => property.Name == "executable.pid")?.Value is { } newPid
-                && Convert.ToInt32(newPid) != pid)
-            {
-                return;
-            }
-        }
-    }
+    public static Task KillAndRestartAsync(DistributedApplication app) => Replicas.KillAndStartOneAsync(app, "provisioner", untilHealthy: true);
 }

@@ -42,6 +42,8 @@ public sealed class LeastPrivilegeTests(StackFixture stack)
         Assert.False(await catalog.ScalarAsync<bool>("SELECT rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb FROM pg_roles WHERE rolname = current_user"));
         Assert.True(await catalog.ScalarAsync<long>("SELECT count(*) FROM tenants") >= 0);
         Assert.True(await catalog.ScalarAsync<long>("SELECT count(*) FROM plans") > 0);
+        // Which clients' tokens to refuse, and nothing else about them.
+        Assert.True(await catalog.ScalarAsync<long>("SELECT count(client_id) + count(generation) + count(rotated_at) + count(revoked_at) FROM api_clients") >= 0);
 
         foreach (var statement in new[]
         {
@@ -52,6 +54,9 @@ public sealed class LeastPrivilegeTests(StackFixture stack)
             "SELECT count(*) FROM operations",
             "SELECT count(*) FROM audit_events",
             "SELECT count(*) FROM \"OpenIddictApplications\"",
+            "SELECT name, role, tenant_id FROM api_clients",
+            "SELECT * FROM api_clients",
+            "UPDATE api_clients SET revoked_at = NULL",
             "CREATE TABLE intruder (id int)",
         })
         {

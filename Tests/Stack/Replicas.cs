@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace TieredTenancy.Tests.Stack;
@@ -54,8 +55,56 @@ public static class Replicas
 
     /// <summary>Each healthy replica's own base address (its ASPNETCORE_URLS), bypassing the proxy.</summary>
     public static async Task<IReadOnlyList<Uri>> BaseAddressesAsync(DistributedApplication app, string resourceName, int expected) =>
-        (await WaitForHealthyAsync(app, resourceName, expected))
-            .Select(snapshot => snapshot.EnvironmentVariables.Single(variable => variable.Name == "ASPNETCORE_URLS").Value!)
-            .Select(urls => new Uri(urls.Split(';')[0]))
-            .ToList();
+        (await WaitForHealthyAsync(app, resourceName, expected)).Select(AddressOf).ToList();
+
+    /// <summary>
+    /// Kills one healthy instance of the resource (its whole process tree, as a crash would: the
+    /// resource's process is <c>dotnet run</c>, the service its child) and starts it again through
+    /// Aspire's start command; returns that instance's own base address once the new process runs,
+    /// or, with <paramref name="untilHealthy"/>, once it is also reported healthy. Aspire's restart
+    /// command would stop gracefully, and on a busy machine times out waiting for <c>dotnet run</c>.
+    /// </summary>
+    public static async Task<Uri> KillAndStartOneAsync(DistributedApplication app, string resourceName, bool untilHealthy = false, TimeSpan? timeout = null)
+    {
+        // A cold start on a busy machine: as long as a whole stack may take.
+        using var cancellation = new CancellationTokenSource(timeout ?? StackFixture.StartTimeout);
+        var (replica, pid) = ("", "");
+        await foreach (var update in app.ResourceNotifications.WatchAsync(cancellation.Token))
+        {
+            if (update.Resource.Name == resourceName && IsHealthy(update.Snapshot))
+            {
+                (replica, pid) = (update.ResourceId, ProcessId(update.Snapshot));
+                break;
+            }
+        }
+        using (var process = System.Diagnostics.Process.GetProcessById(int.Parse(pid)))
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(cancellation.Token);
+        }
+        var commands = app.Services.GetRequiredService<ResourceCommandService>();
+        // DCP notices the exit on its own; starting before it has is refused, so try until it takes.
+        while (await commands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand, cancellation.Token) is { Success: false })
+        {
+            await Task.Delay(250, cancellation.Token);
+        }
+        await foreach (var update in app.ResourceNotifications.WatchAsync(cancellation.Token))
+        {
+            if (update.ResourceId == replica && update.Snapshot.State?.Text == KnownResourceStates.Running && ProcessId(update.Snapshot) is { Length: > 0 } started
+                && started != pid && (!untilHealthy || IsHealthy(update.Snapshot)))
+            {
+                return AddressOf(update.Snapshot);
+            }
+        }
+        throw new TimeoutException($"'{replica}' did not start again.");
+    }
+
+    private static bool IsHealthy(CustomResourceSnapshot snapshot) =>
+        snapshot.State?.Text == KnownResourceStates.Running && snapshot.HealthStatus == HealthStatus.Healthy;
+
+    private static string ProcessId(CustomResourceSnapshot snapshot) =>
+        snapshot.Properties.FirstOrDefault(property => property.Name == "executable.pid")?.Value?.ToString() ?? "";
+
+    private static Uri AddressOf(CustomResourceSnapshot snapshot) =>
+        new(snapshot.EnvironmentVariables.Single(variable => variable.Name == "ASPNETCORE_URLS").Value!.Split(';')[0]);
 }

@@ -15,6 +15,11 @@ public class StackFixture : IAsyncLifetime
     /// <summary>Settings on top of the tests' defaults, for collections that need another shape of stack.</summary>
     protected virtual string[] Settings => [];
 
+    /// <summary>Changes to the AppHost's resources before the stack starts (a service's settings), for collections that need them.</summary>
+    protected virtual void Configure(IDistributedApplicationTestingBuilder builder)
+    {
+    }
+
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     public DistributedApplication App { get; private set; } = null!;
@@ -26,6 +31,7 @@ public class StackFixture : IAsyncLifetime
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var builder = await TestStack.CreateBuilderAsync(Settings);
+        Configure(builder);
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         await App.StartAsync().WaitAsync(StartTimeout);
         await TestStack.WaitForBootstrapAsync(App);

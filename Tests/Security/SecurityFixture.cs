@@ -1,0 +1,28 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using TieredTenancy.Tests.Stack;
+
+namespace TieredTenancy.Tests.Security;
+
+/// <summary>
+/// A stack of its own for API clients, tenant roles and tokens: its Provisioner issues tokens for
+/// <see cref="TokenLifetime"/> instead of the default hour (which the lifetime test reads back), and
+/// the throttle tests' refused requests never meet another collection's clients.
+/// </summary>
+public sealed class SecurityFixture : StackFixture
+{
+    public static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(20);
+
+    protected override void Configure(IDistributedApplicationTestingBuilder builder)
+    {
+        var provisioner = builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "provisioner");
+        builder.CreateResourceBuilder(provisioner).WithEnvironment("Tokens__AccessTokenLifetime", TokenLifetime.ToString("c"));
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SecurityCollection : ICollectionFixture<SecurityFixture>
+{
+    public const string Name = "security";
+}
