@@ -15,6 +15,7 @@ public sealed class CleanupTests
         var dataRoot = builder.Resources.OfType<ExecutableResource>().Single(resource => resource.Name == "postgres").WorkingDirectory;
 
         var serverPids = new List<int>();
+        List<int> newDcp;
         await using (var app = await builder.BuildAsync().WaitAsync(StackFixture.StartTimeout))
         {
             await app.StartAsync().WaitAsync(StackFixture.StartTimeout);
@@ -28,10 +29,11 @@ public sealed class CleanupTests
             }
             Assert.True(Directory.Exists(dataRoot), $"the data folder {dataRoot} should exist while the app runs");
             Assert.All(serverPids, pid => Assert.True(IsRunning(pid), $"server pid {pid} should run"));
+            newDcp = ProcessIds("dcp").Except(dcpBefore).Where(OfThisTestHost).ToList();
+            Assert.NotEmpty(newDcp);
         }
 
         Assert.True(serverPids.Count >= 2, "the PostgreSQL servers' pids were not reported");
-        var newDcp = ProcessIds("dcp").Except(dcpBefore).ToList();
         await Eventually(() => serverPids.All(pid => !IsRunning(pid)), "PostgreSQL and Redis servers stopped");
         await Eventually(() => newDcp.All(pid => !IsRunning(pid)), "the DCP processes of this run exited");
         await Eventually(() => !Directory.Exists(dataRoot), $"the throwaway data folder {dataRoot} was removed");
@@ -52,16 +54,25 @@ public sealed class CleanupTests
     private static bool IsRunning(int pid) =>
         File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2].Equals("Z");
 
+    /// <summary>
+    /// A DCP process of this test host's app: its topmost DCP ancestor (the API server) monitors this
+    /// process. Other test runs on the machine start DCP processes of their own meanwhile.
+    /// </summary>
+    private static bool OfThisTestHost(int pid)
+    {
+        var top = pid;
+        for (var parent = ServiceProcesses.ParentOf(pid); parent > 1 && ServiceProcesses.CommandLine(parent).Contains("/dcp ", StringComparison.Ordinal); parent = ServiceProcesses.ParentOf(parent))
+        {
+            top = parent;
+        }
+        return ServiceProcesses.CommandLine(top).Contains($"--monitor {Environment.ProcessId} ", StringComparison.Ordinal);
+    }
+
     private static HashSet<int> ProcessIds(string name) =>
         Process.GetProcessesByName(name).Select(process => process.Id).ToHashSet();
 
     private static IEnumerable<string> ProcessCommandLines() =>
         Directory.EnumerateDirectories("/proc")
             .Where(directory => int.TryParse(Path.GetFileName(directory), out _))
-            .Select(directory =>
-            {
-                try { return File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' '); }
-                catch (IOException) { return ""; }
-                catch (UnauthorizedAccessException) { return ""; }
-            });
+            .Select(directory => ServiceProcesses.CommandLine(int.Parse(Path.GetFileName(directory))));
 }

@@ -39,6 +39,9 @@ public static class ServiceProcesses
         return stat.Length == 0 ? 0 : int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
     }
 
+    /// <summary>A process's command line, arguments separated by spaces; empty once it is gone.</summary>
+    public static string CommandLine(int pid) => ReadOrEmpty($"/proc/{pid}/cmdline").Replace('\0', ' ');
+
     private static string ReadOrEmpty(string path)
     {
         try
