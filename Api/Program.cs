@@ -1,6 +1,7 @@
 using TieredTenancy.Api;
 using TieredTenancy.Api.Audit;
 using TieredTenancy.Api.Baseline;
+using TieredTenancy.Api.Capacity;
 using TieredTenancy.Api.Authentication;
 using TieredTenancy.Api.Comments;
 using TieredTenancy.Api.Export;
@@ -22,6 +23,7 @@ builder.AddTenantIsolation();
 builder.AddPlanFeatures();
 builder.AddHttpContract();
 builder.AddPlainBaseline();
+builder.AddTenantCapacity();
 
 var app = builder.Build();
 
@@ -44,6 +46,7 @@ app.MapGroup("")
     .MapCommentEndpoints()
     .MapSearchEndpoints()
     .MapAuditEndpoints()
-    .MapTenantExportEndpoints();
+    .MapTenantExportEndpoints()
+    .MapSlowQueryForTests();
 
 app.Run();

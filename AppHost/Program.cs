@@ -46,6 +46,7 @@ var provisioner = builder.AddProject<Projects.Provisioner>("provisioner")
     .WithSetting(ServiceSettings.PlatformAdminClientSecret, platformAdminSecret)
     .WithSetting(ServiceSettings.ArchiveFolder, builder.Configuration[ServiceSettings.ArchiveFolder.Key] ?? platform.ArchiveFolder)
     .WithFaultInjectionForTests(builder.Configuration)
+    .WithCapacitySettings(builder.Configuration)
     .WaitFor(platform.Servers)
     .WaitForCompletion(bootstrap);
 
@@ -61,6 +62,8 @@ builder.AddProject<Projects.Api>("api")
     .WithSetting(ServiceSettings.KeyEncryptionCertificate, keyEncryptionCertificate)
     .WithTenantSubdomains(builder.Configuration)
     .WithPlainBaselineForBench(builder.Configuration, platform.Tenants)
+    .WithFaultInjectionForTests(builder.Configuration)
+    .WithCapacitySettings(builder.Configuration)
     .WaitFor(provisioner);
 
 builder.Build().Run();

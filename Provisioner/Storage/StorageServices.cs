@@ -1,3 +1,4 @@
+using TieredTenancy.Tenancy.Capacity;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Registry;
@@ -20,6 +21,8 @@ public static class StorageServices
         builder.Services.AddCatalogKeyRing(builder.Configuration, readOnly: false);
 
         builder.Services.AddValidatedOptions<TenantStorageOptions>(TenantStorageOptions.SectionName);
+        builder.Services.AddValidatedOptions<CapacityOptions>(CapacityOptions.SectionName);
+        builder.Services.AddSingleton<TierTimeouts>();
         builder.Services.AddSingleton<TenantServers>();
         builder.Services.AddSingleton(TenantMigrations.Load());
         builder.Services.AddSingleton(TenantTables.Load());

@@ -19,6 +19,7 @@ public static class ServiceSettings
     public const string ArchivesSection = "Archives";
     public const string BootstrapSection = "Bootstrap";
     public const string DataProtectionSection = "DataProtection";
+    public const string CapacitySection = "Capacity";
 
     /// <summary>The bootstrap: the password it gives the Api's tenant-data login role (the Api gets it in its connection string).</summary>
     public static readonly ServiceSetting AppPassword = new(BootstrapSection, "AppPassword");

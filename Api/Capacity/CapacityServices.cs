@@ -1,0 +1,15 @@
+using TieredTenancy.Tenancy.Capacity;
+using TieredTenancy.Tenancy.Hosting;
+
+namespace TieredTenancy.Api.Capacity;
+
+public static class CapacityServices
+{
+    /// <summary>What one tenant may hold of the platform, and the clear answers when it reaches a limit.</summary>
+    public static IHostApplicationBuilder AddTenantCapacity(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<CapacityOptions>(CapacityOptions.SectionName);
+        builder.Services.AddExceptionHandler<StatementTimeoutProblem>();
+        return builder;
+    }
+}

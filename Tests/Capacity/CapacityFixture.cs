@@ -1,0 +1,25 @@
+using TieredTenancy.Tests.Stack;
+
+namespace TieredTenancy.Tests.Capacity;
+
+/// <summary>
+/// A stack of its own with small capacity settings, so limits are reached in seconds and with a
+/// few dozen tenants: short statement timeouts.
+/// </summary>
+public sealed class CapacityFixture : StackFixture
+{
+    public static readonly TimeSpan SharedStatementTimeout = TimeSpan.FromSeconds(1.5);
+    public static readonly TimeSpan DedicatedStatementTimeout = TimeSpan.FromSeconds(3);
+
+    protected override string[] Settings =>
+    [
+        $"Capacity:SharedStatementTimeout={SharedStatementTimeout}",
+        $"Capacity:DedicatedStatementTimeout={DedicatedStatementTimeout}",
+    ];
+}
+
+[CollectionDefinition(Name)]
+public sealed class CapacityCollection : ICollectionFixture<CapacityFixture>
+{
+    public const string Name = "capacity";
+}
