@@ -1,3 +1,4 @@
+using TieredTenancy.Api.RateLimits;
 using TieredTenancy.Tenancy.Capacity;
 using TieredTenancy.Tenancy.Hosting;
 
@@ -10,6 +11,7 @@ public static class CapacityServices
     {
         builder.Services.AddValidatedOptions<CapacityOptions>(CapacityOptions.SectionName);
         builder.Services.AddExceptionHandler<StatementTimeoutProblem>();
+        builder.AddTenantRequestLimits();
         return builder;
     }
 }

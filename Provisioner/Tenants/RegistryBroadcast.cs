@@ -12,6 +12,9 @@ public sealed class RegistryBroadcast(IConnectionMultiplexer redis, ILogger<Regi
     public Task PlacementChangedAsync(string server, string database, string schema) =>
         PublishAsync(RegistryChanges.PlacementTag(server, database, schema));
 
+    /// <summary>A plan's limits or features changed: every cached tenant entry carries them.</summary>
+    public Task PlansChangedAsync() => PublishAsync(RegistryChanges.PlansChanged);
+
     private async Task PublishAsync(string message)
     {
         try

@@ -38,6 +38,9 @@ public static class Problems
     public static ProblemHttpResult Unavailable(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable.");
 
+    public static ProblemHttpResult TooManyRequests(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.");
+
     public static ProblemHttpResult Timeout(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status504GatewayTimeout, title: "The query took too long.");
 

@@ -4,10 +4,12 @@ namespace TieredTenancy.Tests.Capacity;
 
 /// <summary>
 /// A stack of its own with small capacity settings, so limits are reached in seconds and with a
-/// few dozen tenants: short statement timeouts.
+/// few dozen tenants: short statement timeouts, and the seed plans' request limits.
 /// </summary>
 public sealed class CapacityFixture : StackFixture
 {
+    protected override bool LiftsRequestLimits => false;
+
     public static readonly TimeSpan SharedStatementTimeout = TimeSpan.FromSeconds(1.5);
     public static readonly TimeSpan DedicatedStatementTimeout = TimeSpan.FromSeconds(3);
 

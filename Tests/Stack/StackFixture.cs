@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -14,6 +16,12 @@ public class StackFixture : IAsyncLifetime
 {
     /// <summary>Settings on top of the tests' defaults, for collections that need another shape of stack.</summary>
     protected virtual string[] Settings => [];
+
+    /// <summary>
+    /// Collections that are not about request limits lift every plan's (plans are data) so the load
+    /// their scenarios make is never answered 429; the capacity collection keeps the seed plans.
+    /// </summary>
+    protected virtual bool LiftsRequestLimits => true;
 
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
@@ -34,6 +42,25 @@ public class StackFixture : IAsyncLifetime
             await Replicas.WaitForHealthyAsync(App, resource, resource == "api" ? 2 : 1, StartTimeout);
         }
         ColdStart = clock.Elapsed;
+        if (LiftsRequestLimits)
+        {
+            await LiftRequestLimitsAsync();
+        }
+    }
+
+    private async Task LiftRequestLimitsAsync()
+    {
+        using var admin = await App.AdminClientAsync();
+        foreach (var plan in (await admin.GetFromJsonAsync<JsonElement>("/admin/plans")).EnumerateArray())
+        {
+            var limits = plan.GetProperty("limits");
+            using var response = await admin.PutAsJsonAsync($"/admin/plans/{plan.GetProperty("name").GetString()}/limits", new
+            {
+                requestsPerMinute = 1_000_000, requestBurst = 100_000, concurrentRequests = 10_000,
+                maxProjects = limits.GetProperty("maxProjects").GetInt32(), storageMegabytes = limits.GetProperty("storageMegabytes").GetInt32(),
+            });
+            response.EnsureSuccessStatusCode();
+        }
     }
 
     public async Task DisposeAsync()
