@@ -7,7 +7,6 @@ using TieredTenancy.Api.Comments;
 using TieredTenancy.Api.Export;
 using TieredTenancy.Api.Isolation;
 using TieredTenancy.Api.Projects;
-using TieredTenancy.Api.RateLimits;
 using TieredTenancy.Api.Search;
 using TieredTenancy.Api.Tasks;
 using TieredTenancy.Api.Tenants;
@@ -32,7 +31,7 @@ app.UseProblemDetailsDefaults();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseMiddleware<TenantResolution>();
-app.UseTenantRequestLimits();
+app.UseTenantCapacity();
 app.UseMiddleware<PlacementRetry>();
 
 app.MapDefaultEndpoints();

@@ -14,4 +14,12 @@ public static class CapacityServices
         builder.AddTenantRequestLimits();
         return builder;
     }
+
+    /// <summary>After tenant resolution: the plan's request limits, then the database tier's connection budget.</summary>
+    public static WebApplication UseTenantCapacity(this WebApplication app)
+    {
+        app.UseTenantRequestLimits();
+        app.UseMiddleware<DedicatedConnectionAdmission>();
+        return app;
+    }
 }

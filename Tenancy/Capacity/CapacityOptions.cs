@@ -28,6 +28,22 @@ public sealed class CapacityOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan IdleInTransactionTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Connections the Api replicas together may have open to one dedicated server, split evenly
+    /// between them. The local servers allow 300 (<c>max_connections</c>): 200 leaves room for the
+    /// Provisioner's pools and migration workers, the bootstrap and an operator's psql.
+    /// </summary>
+    [Range(2, 100_000)]
+    public int DedicatedConnectionBudget { get; set; } = 200;
+
+    /// <summary>How many Api replicas share the budget (the AppHost sets it from its own replica count).</summary>
+    [Range(1, 1_000)]
+    public int ApiReplicas { get; set; } = 1;
+
+    /// <summary>How long a request of a database tenant waits for a connection of its replica's share before it answers 503.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan ConnectionWait { get; set; } = TimeSpan.FromSeconds(5);
+
     public TimeSpan StatementTimeout(IsolationKind isolation) =>
         isolation == IsolationKind.Database ? DedicatedStatementTimeout : SharedStatementTimeout;
 }
