@@ -9,6 +9,7 @@ using TieredTenancy.Provisioner.Offboarding;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
 using TieredTenancy.Provisioner.Provisioning;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Provisioner.Tokens;
@@ -53,6 +54,7 @@ app.MapGroup("/admin")
     .MapOffboardingEndpoints()
     .MapCredentialEndpoints()
     .MapClientEndpoints()
+    .MapServerEndpoints()
     .MapOperationEndpoints();
 
 app.Run();

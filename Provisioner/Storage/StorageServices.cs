@@ -1,3 +1,4 @@
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Tenancy.Capacity;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Hosting;
@@ -28,6 +29,7 @@ public static class StorageServices
         builder.Services.AddSingleton(TenantTables.Load());
         builder.Services.AddScoped<StorageVersions>();
         builder.Services.AddScoped<DedicatedPlacementPolicy>();
+        builder.Services.AddScoped<ServerLoad>();
         builder.Services.AddScoped<RowTierStorage>();
         builder.Services.AddScoped<SchemaTierStorage>();
         builder.Services.AddScoped<DatabaseTierStorage>();

@@ -36,6 +36,10 @@ public sealed class CapacityOptions
     [Range(2, 100_000)]
     public int DedicatedConnectionBudget { get; set; } = 200;
 
+    /// <summary>Database tenants one dedicated server takes before placement looks elsewhere (a server with no room takes none).</summary>
+    [Range(1, 100_000)]
+    public int DedicatedServerTenantLimit { get; set; } = 500;
+
     /// <summary>How many Api replicas share the budget (the AppHost sets it from its own replica count).</summary>
     [Range(1, 1_000)]
     public int ApiReplicas { get; set; } = 1;
