@@ -13,6 +13,7 @@ using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Provisioner.Tokens;
+using TieredTenancy.Provisioner.Usage;
 using TieredTenancy.Tenancy.Http;
 
 // The control plane: owns the tenant registry; provisions, moves and operates tenants; issues tokens.
@@ -55,6 +56,7 @@ app.MapGroup("/admin")
     .MapCredentialEndpoints()
     .MapClientEndpoints()
     .MapServerEndpoints()
+    .MapUsageEndpoints()
     .MapOperationEndpoints();
 
 app.Run();

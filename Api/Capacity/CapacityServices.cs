@@ -15,10 +15,11 @@ public static class CapacityServices
         return builder;
     }
 
-    /// <summary>After tenant resolution: the plan's request limits, then the database tier's connection budget.</summary>
+    /// <summary>After tenant resolution: the plan's request limits, the count of what passed them, then the database tier's connection budget.</summary>
     public static WebApplication UseTenantCapacity(this WebApplication app)
     {
         app.UseTenantRequestLimits();
+        app.UseMiddleware<RequestMetering>();
         app.UseMiddleware<DedicatedConnectionAdmission>();
         return app;
     }

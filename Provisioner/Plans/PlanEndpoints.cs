@@ -27,7 +27,7 @@ public static class PlanEndpoints
             .ToList());
 
     private static async Task<Results<Ok<PlanResponse>, ProblemHttpResult>> ChangeLimitsAsync([Description("The plan's name, e.g. free.")] string name,
-        ValidatedBody<PlanLimitsResponse> body, CatalogDbContext catalog, ControlPlaneAudit audit, RegistryBroadcast broadcast,
+        ValidatedBody<PlanLimitsResponse> body, CatalogDbContext catalog, PlanCatalog plans, ControlPlaneAudit audit, RegistryBroadcast broadcast,
         CancellationToken cancellationToken)
     {
         var plan = await catalog.Plans.SingleOrDefaultAsync(p => p.Name == name, cancellationToken);
@@ -43,6 +43,7 @@ public static class PlanEndpoints
         };
         audit.Record("plan.limits", null, $"plan={name} {limits}");
         await catalog.SaveChangesAsync(cancellationToken);
+        plans.Forget();
         // Each replica's cached tenant entries carry their plan's limits: all of them are dropped.
         await broadcast.PlansChangedAsync();
         return TypedResults.Ok(PlanResponse.From(plan));

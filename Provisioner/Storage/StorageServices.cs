@@ -1,3 +1,4 @@
+using TieredTenancy.Provisioner.Usage;
 using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Tenancy.Capacity;
 using TieredTenancy.Tenancy.Data;
@@ -30,6 +31,7 @@ public static class StorageServices
         builder.Services.AddScoped<StorageVersions>();
         builder.Services.AddScoped<DedicatedPlacementPolicy>();
         builder.Services.AddScoped<ServerLoad>();
+        builder.Services.AddScoped<TenantUsage>();
         builder.Services.AddScoped<RowTierStorage>();
         builder.Services.AddScoped<SchemaTierStorage>();
         builder.Services.AddScoped<DatabaseTierStorage>();
