@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Aspire.Hosting;
+using TieredTenancy.Tests.Provisioning;
 using TieredTenancy.Tests.Stack;
 using TieredTenancy.Tests.TenantPlane;
 using Xunit.Abstractions;
@@ -140,10 +141,9 @@ public sealed class RequestLimitTests(CapacityFixture stack, ITestOutputHelper o
         await TestTenant.ExpectAsync(await clients[1].GetAsync("/projects"), HttpStatusCode.OK);
 
         using var admin = await stack.App.AdminClientAsync();
-        object Limits(int rate, int burst) => new { requestsPerMinute = rate, requestBurst = burst, concurrentRequests = 10, maxProjects = 50, storageMegabytes = 2_000 };
         try
         {
-            await TestTenant.ExpectAsync(await admin.PutAsJsonAsync("/admin/plans/pro/limits", Limits(60, 5)), HttpStatusCode.OK);
+            await admin.SetPlanLimitsAsync("pro", 60, 5, 10, 50, 2_000);
             await Task.Delay(TimeSpan.FromSeconds(1));
             var statuses = new List<HttpStatusCode>();
             for (var i = 0; i < 12; i++)
@@ -157,7 +157,7 @@ public sealed class RequestLimitTests(CapacityFixture stack, ITestOutputHelper o
         }
         finally
         {
-            await TestTenant.ExpectAsync(await admin.PutAsJsonAsync("/admin/plans/pro/limits", Limits(600, 60)), HttpStatusCode.OK);
+            await admin.SetPlanLimitsAsync("pro", 600, 60, 10, 50, 2_000);
         }
     }
 }

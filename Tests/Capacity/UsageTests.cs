@@ -56,11 +56,10 @@ public sealed class UsageTests(CapacityFixture stack, ITestOutputHelper output)
         await over.CreateProjectAsync("one");
         await over.CreateProjectAsync("two");
         await within.CreateProjectAsync("one");
-        object Limits(int maxProjects) => new { requestsPerMinute = 600, requestBurst = 60, concurrentRequests = 10, maxProjects, storageMegabytes = 2_000 };
         try
         {
             // The plan shrinks under its tenants: one now holds more projects than it allows.
-            await TestTenant.ExpectAsync(await admin.PutAsJsonAsync("/admin/plans/pro/limits", Limits(1)), HttpStatusCode.OK);
+            await admin.SetPlanLimitsAsync("pro", 600, 60, 10, maxProjects: 1, 2_000);
             var listed = await TestTenant.ExpectAsync(await admin.GetAsync("/admin/tenants?overLimits=true&plan=pro&pageSize=200"), HttpStatusCode.OK);
             var ids = listed.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("id").GetGuid()).ToList();
             Assert.Contains(over.Id, ids);
@@ -70,7 +69,7 @@ public sealed class UsageTests(CapacityFixture stack, ITestOutputHelper output)
         }
         finally
         {
-            await TestTenant.ExpectAsync(await admin.PutAsJsonAsync("/admin/plans/pro/limits", Limits(50)), HttpStatusCode.OK);
+            await admin.SetPlanLimitsAsync("pro", 600, 60, 10, 50, 2_000);
         }
     }
 }

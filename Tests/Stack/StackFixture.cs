@@ -5,6 +5,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TieredTenancy.Tests.Provisioning;
 
 namespace TieredTenancy.Tests.Stack;
 
@@ -54,12 +55,8 @@ public class StackFixture : IAsyncLifetime
         foreach (var plan in (await admin.GetFromJsonAsync<JsonElement>("/admin/plans")).EnumerateArray())
         {
             var limits = plan.GetProperty("limits");
-            using var response = await admin.PutAsJsonAsync($"/admin/plans/{plan.GetProperty("name").GetString()}/limits", new
-            {
-                requestsPerMinute = 1_000_000, requestBurst = 100_000, concurrentRequests = 10_000,
-                maxProjects = limits.GetProperty("maxProjects").GetInt32(), storageMegabytes = limits.GetProperty("storageMegabytes").GetInt32(),
-            });
-            response.EnsureSuccessStatusCode();
+            await admin.SetPlanLimitsAsync(plan.GetProperty("name").GetString()!, 1_000_000, 100_000, 10_000,
+                limits.GetProperty("maxProjects").GetInt32(), limits.GetProperty("storageMegabytes").GetInt32());
         }
     }
 
