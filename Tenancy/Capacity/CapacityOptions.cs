@@ -38,7 +38,7 @@ public sealed class CapacityOptions
 
     /// <summary>Database tenants one dedicated server takes before placement looks elsewhere (a server with no room takes none).</summary>
     [Range(1, 100_000)]
-    public int DedicatedServerTenantLimit { get; set; } = 500;
+    public int DedicatedServerTenantLimit { get; set; } = 1_000;
 
     /// <summary>How many Api replicas share the budget (the AppHost sets it from its own replica count).</summary>
     [Range(1, 1_000)]
