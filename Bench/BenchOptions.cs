@@ -9,7 +9,8 @@ public enum Measurements
     Moves = 4,
     Migrations = 8,
     Archives = 16,
-    All = Provisioning | Api | Moves | Migrations | Archives,
+    Capacity = 32,
+    All = Provisioning | Api | Moves | Migrations | Archives | Capacity,
 }
 
 /// <summary>
@@ -17,11 +18,11 @@ public enum Measurements
 /// repetitions, and the Api throughput load (seconds per measured loop, concurrent workers).
 /// </summary>
 public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int RawRepetitions, Measurements Only, int Seconds, int Concurrency,
-    int MoveRows = 400_000, int SchemaTenants = 1000, int DatabaseTenants = 100, int MigrationParallel = 2)
+    int MoveRows = 400_000, int SchemaTenants = 1000, int DatabaseTenants = 100, int MigrationParallel = 2, int SweepTenants = 1000)
 {
     public const string Usage = """
-        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|migrations|archives|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rows N] [--schemas N] [--databases N] [--parallel N]
-          --only M         which measurement: provisioning latency, Api request throughput, tier moves, fleet migrations, archives (export, import, offboarding), or all (default all)
+        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|migrations|archives|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rows N] [--schemas N] [--databases N] [--parallel N] [--sweep N]
+          --only M         which measurement: provisioning latency, Api request throughput, tier moves, fleet migrations, archives (export, import, offboarding), capacity (noisy neighbour, database-tenant sweep), or all (default all)
           --tenants N      tenants created through the admin API per plan, measured (default 30)
           --warmups N      creates per plan (and raw repetitions per kind) before measuring, not counted (default 3)
           --raw N          raw PostgreSQL repetitions per isolation kind (default 30)
@@ -31,6 +32,7 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
           --schemas N      fleet migrations: schema tenants in the fleet (default 1000)
           --databases N    fleet migrations: database tenants in the fleet (default 100)
           --parallel N     fleet migrations: workers per server (default 2)
+          --sweep N        capacity: database tenants read on both replicas against the connection budget (default 1000)
         """;
 
     public static BenchOptions Default { get; } = new(30, 3, 30, Measurements.All, 10, 8);
@@ -47,6 +49,7 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
         ["--schemas"] = 1,
         ["--databases"] = 1,
         ["--parallel"] = 1,
+        ["--sweep"] = 1,
     };
 
     public bool Runs(Measurements measurement) => (Only & measurement) == measurement;
@@ -72,12 +75,13 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                     "moves" => Measurements.Moves,
                     "migrations" => Measurements.Migrations,
                     "archives" => Measurements.Archives,
+                    "capacity" => Measurements.Capacity,
                     "all" => Measurements.All,
                     _ => null,
                 };
                 if (only is null)
                 {
-                    return Refuse($"'--only' needs provisioning, api, moves, migrations, archives or all, not '{value}'.");
+                    return Refuse($"'--only' needs provisioning, api, moves, migrations, archives, capacity or all, not '{value}'.");
                 }
                 options = options with { Only = only.Value };
                 continue;
@@ -100,6 +104,7 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                 "--schemas" => options with { SchemaTenants = number },
                 "--databases" => options with { DatabaseTenants = number },
                 "--parallel" => options with { MigrationParallel = number },
+                "--sweep" => options with { SweepTenants = number },
                 _ => options with { Concurrency = number },
             };
         }
