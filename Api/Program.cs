@@ -1,5 +1,6 @@
 using TieredTenancy.Api;
 using TieredTenancy.Api.Audit;
+using TieredTenancy.Api.Capacity;
 using TieredTenancy.Api.Authentication;
 using TieredTenancy.Api.Baseline;
 using TieredTenancy.Api.Clients;
@@ -24,6 +25,7 @@ builder.AddPlanFeatures();
 builder.AddSelfServiceClients();
 builder.AddHttpContract();
 builder.AddPlainBaseline();
+builder.AddTenantCapacity();
 
 var app = builder.Build();
 
@@ -31,6 +33,7 @@ app.UseProblemDetailsDefaults();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseMiddleware<TenantResolution>();
+app.UseTenantCapacity();
 app.UseMiddleware<PlacementRetry>();
 
 app.MapDefaultEndpoints();
@@ -47,6 +50,7 @@ app.MapGroup("")
     .MapSearchEndpoints()
     .MapAuditEndpoints()
     .MapTenantExportEndpoints()
-    .MapClientEndpoints();
+    .MapClientEndpoints()
+    .MapSlowQueryForTests();
 
 app.Run();

@@ -46,6 +46,7 @@ var provisioner = builder.AddProject<Projects.Provisioner>("provisioner")
     .WithSetting(ServiceSettings.PlatformAdminClientSecret, platformAdminSecret)
     .WithSetting(ServiceSettings.ArchiveFolder, builder.Configuration[ServiceSettings.ArchiveFolder.Key] ?? platform.ArchiveFolder)
     .WithFaultInjectionForTests(builder.Configuration)
+    .WithCapacitySettings(builder.Configuration)
     .WaitFor(platform.Servers)
     .WaitForCompletion(bootstrap);
 
@@ -53,6 +54,7 @@ builder.AddProject<Projects.Api>("api")
     .WithHttpEndpoint()
     .WithHttpHealthCheck("/health")
     .WithReplicas(platform.Options.ApiReplicas)
+    .WithSetting(ServiceSettings.ApiReplicas, platform.Options.ApiReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture))
     .WithLogin(PlatformInfrastructure.CatalogDatabase, platform.MainServer, PlatformInfrastructure.CatalogDatabase, roles.ResolverRole, resolverDbPassword)
     .WithLogin(roles.SharedDatabase, platform.MainServer, roles.SharedDatabase, roles.AppRole, appDbPassword)
     .WithReference(platform.Cache)
@@ -61,6 +63,8 @@ builder.AddProject<Projects.Api>("api")
     .WithSetting(ServiceSettings.KeyEncryptionCertificate, keyEncryptionCertificate)
     .WithTenantSubdomains(builder.Configuration)
     .WithPlainBaselineForBench(builder.Configuration, platform.Tenants)
+    .WithFaultInjectionForTests(builder.Configuration)
+    .WithCapacitySettings(builder.Configuration)
     .WaitFor(provisioner);
 
 builder.Build().Run();

@@ -9,7 +9,8 @@ public enum Measurements
     Moves = 4,
     Migrations = 8,
     Archives = 16,
-    All = Provisioning | Api | Moves | Migrations | Archives,
+    Capacity = 32,
+    All = Provisioning | Api | Moves | Migrations | Archives | Capacity,
 }
 
 /// <summary>
@@ -18,11 +19,12 @@ public enum Measurements
 /// tenants), the sizes of the move and migration benchmarks, and a profile instead of measurements.
 /// </summary>
 public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int RawRepetitions, Measurements Only, int Seconds, int Concurrency,
-    int Rounds = 3, int ColdTenants = 5, int MoveRows = 400_000, int SchemaTenants = 1000, int DatabaseTenants = 100, int MigrationParallel = 2, ProfileTarget? Profile = null)
+    int Rounds = 3, int ColdTenants = 5, int MoveRows = 400_000, int SchemaTenants = 1000, int DatabaseTenants = 100, int MigrationParallel = 2, int SweepTenants = 1000,
+    ProfileTarget? Profile = null)
 {
     public const string Usage = """
-        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|migrations|archives|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rounds N] [--cold N] [--rows N] [--schemas N] [--databases N] [--parallel N] [--profile TIER:ROUTE]
-          --only M         which measurement: provisioning latency, Api request throughput, tier moves, fleet migrations, archives (export, import, offboarding), or all (default all)
+        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|migrations|archives|capacity|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rounds N] [--cold N] [--rows N] [--schemas N] [--databases N] [--parallel N] [--sweep N] [--profile TIER:ROUTE]
+          --only M         which measurement: provisioning latency, Api request throughput, tier moves, fleet migrations, archives (export, import, offboarding), capacity (noisy neighbour, database-tenant sweep), or all (default all)
           --tenants N      tenants created through the admin API per plan, measured (default 30)
           --warmups N      creates per plan (and raw repetitions per kind) before measuring, not counted (default 3)
           --raw N          raw PostgreSQL repetitions per isolation kind (default 30)
@@ -34,6 +36,7 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
           --schemas N      fleet migrations: schema tenants in the fleet (default 1000)
           --databases N    fleet migrations: database tenants in the fleet (default 100)
           --parallel N     fleet migrations: workers per server (default 2)
+          --sweep N        capacity: database tenants read on both replicas against the connection budget (default 1000)
           --profile T:R    instead of measuring: a dotnet-trace CPU profile of one Api replica for --seconds under the load of one
                            tier (row, schema, database) and route (tenancy-read, plain-read, tenancy-write, plain-write), e.g. row:tenancy-read
         """;
@@ -54,6 +57,7 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
         ["--schemas"] = 1,
         ["--databases"] = 1,
         ["--parallel"] = 1,
+        ["--sweep"] = 1,
     };
 
     public bool Runs(Measurements measurement) => (Only & measurement) == measurement;
@@ -79,12 +83,13 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                     "moves" => Measurements.Moves,
                     "migrations" => Measurements.Migrations,
                     "archives" => Measurements.Archives,
+                    "capacity" => Measurements.Capacity,
                     "all" => Measurements.All,
                     _ => null,
                 };
                 if (only is null)
                 {
-                    return Refuse($"'--only' needs provisioning, api, moves, migrations, archives or all, not '{value}'.");
+                    return Refuse($"'--only' needs provisioning, api, moves, migrations, archives, capacity or all, not '{value}'.");
                 }
                 options = options with { Only = only.Value };
                 continue;
@@ -118,6 +123,7 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                 "--parallel" => options with { MigrationParallel = number },
                 "--rounds" => options with { Rounds = number },
                 "--cold" => options with { ColdTenants = number },
+                "--sweep" => options with { SweepTenants = number },
                 _ => options with { Concurrency = number },
             };
         }

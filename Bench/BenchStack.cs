@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -66,6 +67,25 @@ public sealed class BenchStack : IAsyncDisposable
         var admin = App.CreateHttpClient("provisioner");
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return admin;
+    }
+
+    /// <summary>
+    /// Every plan's request limits raised out of reach (plans are data): the throughput, move and
+    /// archive measurements load single tenants far past their plan's rate on purpose.
+    /// </summary>
+    public async Task LiftRequestLimitsAsync()
+    {
+        using var admin = await AdminClientAsync();
+        foreach (var plan in (await admin.GetFromJsonAsync<JsonElement>("/admin/plans")).EnumerateArray())
+        {
+            var limits = plan.GetProperty("limits");
+            using var response = await admin.PutAsJsonAsync($"/admin/plans/{plan.GetProperty("name").GetString()}/limits", new
+            {
+                requestsPerMinute = 1_000_000, requestBurst = 100_000, concurrentRequests = 10_000,
+                maxProjects = limits.GetProperty("maxProjects").GetInt32(), storageMegabytes = limits.GetProperty("storageMegabytes").GetInt32(),
+            });
+            response.EnsureSuccessStatusCode();
+        }
     }
 
     /// <summary>An access token from the Provisioner's <c>/connect/token</c> (client credentials).</summary>

@@ -1,5 +1,6 @@
 using TieredTenancy.Bench;
 using TieredTenancy.Bench.Archives;
+using TieredTenancy.Bench.Capacity;
 using TieredTenancy.Bench.Migrations;
 using TieredTenancy.Bench.Moves;
 using TieredTenancy.Bench.Profiling;
@@ -17,6 +18,17 @@ if (options is null)
 Console.Error.WriteLine("starting the stack (Local mode, ephemeral data)...");
 await using var stack = await BenchStack.StartAsync();
 Console.Error.WriteLine($"  every resource healthy after {stack.ColdStart.TotalSeconds:0.0} s");
+
+// The capacity measurements first: they need the seed plans' request limits, which the others lift. A profile measures nothing else.
+if (options.Profile is null && options.Runs(Measurements.Capacity))
+{
+    var noisy = await CapacityBenchmark.NoisyNeighbourAsync(stack, options);
+    Console.WriteLine();
+    Console.Write(CapacityBenchmark.Render(noisy, null));
+    var sweep = await CapacityBenchmark.SweepAsync(stack, options, new TieredTenancy.Tenancy.Capacity.CapacityOptions().DedicatedConnectionBudget);
+    Console.Write(CapacityBenchmark.Render(null, sweep));
+}
+await stack.LiftRequestLimitsAsync();
 
 if (options.Profile is { } profile)
 {

@@ -61,10 +61,10 @@ public static class ResourceHealth
         }
     }
 
-    /// <summary>Servers and services: not parameters, not databases inside a server, not Aspire's hidden project rebuilders.</summary>
+    /// <summary>Servers and services: not parameters, not databases inside a server, not the bootstrap (it runs once and exits), not Aspire's hidden project rebuilders.</summary>
     private static IEnumerable<IResource> RunningResources(DistributedApplication app) =>
         app.Services.GetRequiredService<DistributedApplicationModel>().Resources
-            .Where(resource => resource is not ParameterResource and not IResourceWithParent)
+            .Where(resource => resource is not ParameterResource and not IResourceWithParent && resource.Name != "bootstrap")
             .Where(resource => resource.GetType().Name != "ProjectRebuilderResource");
 
     private static int Replicas(IResource resource) =>

@@ -9,9 +9,11 @@ using TieredTenancy.Provisioner.Offboarding;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
 using TieredTenancy.Provisioner.Provisioning;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Provisioner.Tokens;
+using TieredTenancy.Provisioner.Usage;
 using TieredTenancy.Tenancy.Http;
 
 // The control plane: owns the tenant registry; provisions, moves and operates tenants; issues tokens.
@@ -55,6 +57,8 @@ app.MapGroup("/admin")
     .MapOffboardingEndpoints()
     .MapCredentialEndpoints()
     .MapClientEndpoints()
+    .MapServerEndpoints()
+    .MapUsageEndpoints()
     .MapOperationEndpoints();
 
 app.Run();

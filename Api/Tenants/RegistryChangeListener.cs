@@ -26,7 +26,7 @@ public sealed class RegistryChangeListener(
                 dedicatedPools.Retire(tenantId);
                 logger.LogDebug("Registry entry of tenant {TenantId} dropped after a broadcast", tenantId);
             }
-            else if (RegistryChanges.IsPlacementTag(text))
+            else if (RegistryChanges.IsPlacementTag(text) || text == RegistryChanges.PlansChanged)
             {
                 await registry.ForgetAllAsync();
                 logger.LogInformation("Every registry entry dropped: {Placement} changed", text);

@@ -19,9 +19,25 @@ public static class ServiceSettingExtensions
     public static IResourceBuilder<ProjectResource> WithTenantSubdomains(this IResourceBuilder<ProjectResource> api, IConfiguration configuration) =>
         api.WithSetting(ServiceSettings.RootDomain, configuration[ServiceSettings.RootDomain.Key] ?? "");
 
-    /// <summary>Only test runs may make provisioning fail on purpose: the AppHost's <c>Testing:AllowFaultInjection</c>, off by default.</summary>
-    public static IResourceBuilder<ProjectResource> WithFaultInjectionForTests(this IResourceBuilder<ProjectResource> provisioner, IConfiguration configuration) =>
-        provisioner.WithSetting(ServiceSettings.AllowFaultInjection, configuration.GetValue<bool>("Testing:AllowFaultInjection").ToString());
+    /// <summary>Only test runs may make provisioning fail on purpose (and reach the Api's slow query): the AppHost's <c>Testing:AllowFaultInjection</c>, off by default.</summary>
+    public static IResourceBuilder<ProjectResource> WithFaultInjectionForTests(this IResourceBuilder<ProjectResource> service, IConfiguration configuration) =>
+        service.WithSetting(ServiceSettings.AllowFaultInjection, configuration.GetValue<bool>("Testing:AllowFaultInjection").ToString());
+
+    /// <summary>
+    /// The AppHost's <c>Capacity</c> section (timeouts, budgets), handed as it is to a service, so the
+    /// Provisioner and every Api replica read the same values (tests and the benchmark set small ones).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithCapacitySettings(this IResourceBuilder<ProjectResource> service, IConfiguration configuration)
+    {
+        foreach (var (key, value) in configuration.GetSection(ServiceSettings.CapacitySection).AsEnumerable())
+        {
+            if (value is not null)
+            {
+                service.WithEnvironment(key.Replace(ConfigurationPath.KeyDelimiter, "__", StringComparison.Ordinal), value);
+            }
+        }
+        return service;
+    }
 
     /// <summary>
     /// Only the benchmark maps the Api's plain baseline endpoints: the AppHost's <c>Bench:PlainEndpoints</c>,

@@ -251,7 +251,8 @@ public sealed class TenantOffboarding(
         return checks;
     }
 
-    private static string TenantKeys(Guid tenantId) => $"t:{tenantId}:*";
+    // Tenant-scoped keys t:{id}:…, and the Api's request-limit keys, which RedisRateLimiting prefixes (rl:tb:{t:{id}:rate:…}).
+    private static string TenantKeys(Guid tenantId) => $"*t:{tenantId}:*";
 
     private async Task EnterAsync(OperationRun run, string phase, CancellationToken cancellationToken)
     {

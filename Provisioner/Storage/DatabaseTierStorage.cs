@@ -23,6 +23,7 @@ public sealed class DatabaseTierStorage(
     DedicatedPlacementPolicy placementPolicy,
     FaultInjection faults,
     IDataProtectionProvider dataProtection,
+    TierTimeouts timeouts,
     IOptions<TenantStorageOptions> options) : ITierStorage
 {
     private readonly TenantStorageOptions _options = options.Value;
@@ -76,8 +77,8 @@ public sealed class DatabaseTierStorage(
     public static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 
     /// <summary>
-    /// A tenant login: a member of the group role that holds the table rights, nothing else. If it
-    /// exists (a rerun after a crash), it gets this password.
+    /// A tenant login: a member of the group role that holds the table rights, nothing else, with the
+    /// database tier's timeouts. If it exists (a rerun after a crash), it gets this password.
     /// </summary>
     public async Task CreateLoginAsync(NpgsqlConnection admin, string role, string password, CancellationToken cancellationToken)
     {
@@ -89,6 +90,7 @@ public sealed class DatabaseTierStorage(
               END IF;
             END $login$;
             ALTER ROLE {login} LOGIN PASSWORD {Sql.Literal(password)};
+            {timeouts.RoleSql(role, IsolationKind.Database)}
             """, cancellationToken);
     }
 

@@ -1,11 +1,13 @@
-using Microsoft.EntityFrameworkCore;
-using TieredTenancy.Tenancy.Plans;
-using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Provisioner.Servers;
 
 namespace TieredTenancy.Provisioner.Storage;
 
-/// <summary>Database-tier tenants go to the dedicated server that holds the fewest of them.</summary>
-public sealed class DedicatedPlacementPolicy(CatalogDbContext catalog, TenantServers servers)
+/// <summary>
+/// A new database-tier tenant goes to the dedicated server with the most room: servers at their
+/// tenant limit take none; among the others, the one with the smallest share of its tenant limit
+/// or its connection budget in use (whichever is fuller), fewest tenants on a tie.
+/// </summary>
+public sealed class DedicatedPlacementPolicy(ServerLoad load, TenantServers servers)
 {
     public async Task<string> ChooseServerAsync(CancellationToken cancellationToken)
     {
@@ -13,12 +15,20 @@ public sealed class DedicatedPlacementPolicy(CatalogDbContext catalog, TenantSer
         {
             throw new InvalidOperationException("No dedicated server is configured for database-tier tenants.");
         }
-
-        var counts = await catalog.Tenants
-            .Where(tenant => tenant.Isolation == IsolationKind.Database && tenant.Status != TenantStatus.Deleted)
-            .GroupBy(tenant => tenant.Placement.Server)
-            .Select(group => new { Server = group.Key, Count = group.Count() })
-            .ToDictionaryAsync(group => group.Server, group => group.Count, cancellationToken);
-        return servers.DedicatedServers.MinBy(server => counts.GetValueOrDefault(server))!;
+        var dedicated = await load.AllAsync(withSizes: false, cancellationToken, dedicatedOnly: true);
+        var withRoom = dedicated.Where(server => server.Tenants.Database < server.TenantLimit).ToList();
+        if (withRoom.Count == 0)
+        {
+            throw new NoServerRoomException(
+                $"Every dedicated server holds its limit of {dedicated[0].TenantLimit} database tenants; add a server (Infrastructure:DedicatedServerCount) or raise Capacity:DedicatedServerTenantLimit.");
+        }
+        return withRoom
+            .OrderBy(server => Math.Max((double)server.Tenants.Database / server.TenantLimit!.Value,
+                (double)server.Connections.Tenants / Math.Max(1, server.Connections.Budget ?? server.Connections.MaxConnections)))
+            .ThenBy(server => server.Tenants.Database)
+            .First().Name;
     }
 }
+
+/// <summary>No dedicated server has room for another database tenant.</summary>
+public sealed class NoServerRoomException(string message) : InvalidOperationException(message);

@@ -11,14 +11,15 @@ namespace TieredTenancy.Provisioner.Storage;
 
 /// <summary>
 /// Before the Provisioner serves anything: the catalog is migrated and seeded and the Api's catalog
-/// role may read what resolution needs, the shared tables are migrated with RLS, each dedicated
-/// server has its template, and every database holding placements has the placement fence. The
+/// role may read what resolution needs, the shared tables are migrated with RLS, the Api's logins
+/// carry their tier's timeouts, each dedicated server has its template, and every database holding placements has the placement fence. The
 /// roles themselves and the databases' owners are the bootstrap's (it ran before, as superuser).
 /// </summary>
 public sealed class StorageBootstrap(
     IServiceScopeFactory scopes,
     TenantServers servers,
     TenantMigrations migrations,
+    TierTimeouts timeouts,
     IOptions<TenantStorageOptions> options,
     ILogger<StorageBootstrap> logger) : IHostedService
 {
@@ -81,6 +82,7 @@ public sealed class StorageBootstrap(
             GRANT USAGE, CREATE ON SCHEMA public TO {Sql.Id(_options.OwnerRole)};
             REVOKE CREATE ON SCHEMA public FROM PUBLIC;
             GRANT USAGE ON SCHEMA public TO {Sql.Id(_options.AppRole)};
+            {timeouts.SharedSql()}
             """, cancellationToken);
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -103,6 +105,7 @@ public sealed class StorageBootstrap(
                 await Sql.ExecuteAsync(admin, $"CREATE DATABASE {Sql.Id(_options.TemplateDatabase)} OWNER {Sql.Id(_options.OwnerRole)}", cancellationToken);
             }
             await Sql.ExecuteAsync(admin, $"REVOKE CONNECT ON DATABASE {Sql.Id(_options.TemplateDatabase)} FROM PUBLIC", cancellationToken);
+            await Sql.ExecuteAsync(admin, timeouts.DedicatedLoginsSql(), cancellationToken);
         }
 
         // Unpooled: nobody may stay connected to a template, or cloning it fails.

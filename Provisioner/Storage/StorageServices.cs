@@ -1,3 +1,6 @@
+using TieredTenancy.Provisioner.Usage;
+using TieredTenancy.Provisioner.Servers;
+using TieredTenancy.Tenancy.Capacity;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Registry;
@@ -20,11 +23,15 @@ public static class StorageServices
         builder.Services.AddCatalogKeyRing(builder.Configuration, readOnly: false);
 
         builder.Services.AddValidatedOptions<TenantStorageOptions>(TenantStorageOptions.SectionName);
+        builder.Services.AddValidatedOptions<CapacityOptions>(CapacityOptions.SectionName);
+        builder.Services.AddSingleton<TierTimeouts>();
         builder.Services.AddSingleton<TenantServers>();
         builder.Services.AddSingleton(TenantMigrations.Load());
         builder.Services.AddSingleton(TenantTables.Load());
         builder.Services.AddScoped<StorageVersions>();
         builder.Services.AddScoped<DedicatedPlacementPolicy>();
+        builder.Services.AddScoped<ServerLoad>();
+        builder.Services.AddScoped<TenantUsage>();
         builder.Services.AddScoped<RowTierStorage>();
         builder.Services.AddScoped<SchemaTierStorage>();
         builder.Services.AddScoped<DatabaseTierStorage>();

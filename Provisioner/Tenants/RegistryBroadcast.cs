@@ -15,6 +15,9 @@ public sealed class RegistryBroadcast(IConnectionMultiplexer redis, ILogger<Regi
     /// <summary>An API client was revoked or given a new secret: every replica refuses its earlier tokens.</summary>
     public Task ClientChangedAsync(string clientId) => PublishAsync(RegistryChanges.ClientTag(clientId));
 
+    /// <summary>A plan's limits or features changed: every cached tenant entry carries them.</summary>
+    public Task PlansChangedAsync() => PublishAsync(RegistryChanges.PlansChanged);
+
     private async Task PublishAsync(string message)
     {
         try

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Plans;
+using TieredTenancy.Provisioner.Usage;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Registry;
 
@@ -30,7 +31,8 @@ public static class TenantEndpoints
     }
 
     private static async Task<Results<Ok<PagedList<TenantResponse>>, ValidationProblem>> ListAsync([AsParameters] PageQuery paging,
-        [AsParameters] TenantListQuery filter, CatalogDbContext catalog, PlanCatalog plans, TenantLookup lookup, CancellationToken cancellationToken)
+        [AsParameters] TenantListQuery filter, CatalogDbContext catalog, PlanCatalog plans, TenantLookup lookup, TenantUsage usage,
+        CancellationToken cancellationToken)
     {
         if (!paging.TryRead(out var page, out var problem))
         {
@@ -64,9 +66,29 @@ public static class TenantEndpoints
             return Problems.Validation(errors);
         }
 
+        if (filter.OverLimits == true)
+        {
+            return TypedResults.Ok(await OverLimitsAsync(query, page, plans, usage, lookup, cancellationToken));
+        }
         var total = await query.CountAsync(cancellationToken);
         var items = await query.OrderBy(tenant => tenant.Id).Skip(page.Skip).Take(page.PageSize).ToListAsync(cancellationToken);
         return TypedResults.Ok(new PagedList<TenantResponse>(await lookup.DescribeAsync(items, cancellationToken), page.Page, page.PageSize, total));
+    }
+
+    /// <summary>Each tenant with data (not deleted) measured one after another; a page of those over a limit.</summary>
+    private static async Task<PagedList<TenantResponse>> OverLimitsAsync(IQueryable<Tenant> query, PageRequest page, PlanCatalog plans, TenantUsage usage,
+        TenantLookup lookup, CancellationToken cancellationToken)
+    {
+        var over = new List<Tenant>();
+        foreach (var tenant in await query.Where(tenant => tenant.Status != TenantStatus.Deleted).OrderBy(tenant => tenant.Id).ToListAsync(cancellationToken))
+        {
+            if ((await usage.MeasureAsync(tenant, (await plans.FindAsync(tenant.Plan, cancellationToken))!, cancellationToken)).OverLimits.Count > 0)
+            {
+                over.Add(tenant);
+            }
+        }
+        var items = over.Skip(page.Skip).Take(page.PageSize).ToList();
+        return new PagedList<TenantResponse>(await lookup.DescribeAsync(items, cancellationToken), page.Page, page.PageSize, over.Count);
     }
 
     private static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> GetAsync(
@@ -109,4 +131,7 @@ public sealed class TenantListQuery
 
     [FromQuery(Name = "status"), Description("Only tenants in this status: active, suspended, moving, offboarding or deleted.")]
     public string? Status { get; init; }
+
+    [FromQuery(Name = "overLimits"), Description("Only tenants whose usage exceeds their plan's limits (projects, storage): candidates for an upgrade. Measures each tenant's storage.")]
+    public bool? OverLimits { get; init; }
 }

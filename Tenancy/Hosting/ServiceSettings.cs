@@ -19,6 +19,7 @@ public static class ServiceSettings
     public const string ArchivesSection = "Archives";
     public const string BootstrapSection = "Bootstrap";
     public const string DataProtectionSection = "DataProtection";
+    public const string CapacitySection = "Capacity";
 
     /// <summary>The bootstrap: the password it gives the Api's tenant-data login role (the Api gets it in its connection string).</summary>
     public static readonly ServiceSetting AppPassword = new(BootstrapSection, "AppPassword");
@@ -51,6 +52,9 @@ public static class ServiceSettings
 
     /// <summary>The Provisioner: the folder offboarded tenants' archives are kept in (the AppHost's data folder by default).</summary>
     public static readonly ServiceSetting ArchiveFolder = new(ArchivesSection, "Folder");
+
+    /// <summary>The Api: how many replicas share each dedicated server's connection budget.</summary>
+    public static readonly ServiceSetting ApiReplicas = new(CapacitySection, "ApiReplicas");
 
     /// <summary>The Api, for the benchmark only: the connection-string name of the shared database's superuser login.</summary>
     public const string PlainBaselineConnection = "plain-baseline";

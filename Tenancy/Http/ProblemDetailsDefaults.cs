@@ -7,7 +7,7 @@ namespace TieredTenancy.Tenancy.Http;
 
 /// <summary>
 /// Every error either service answers is application/problem+json: thrown exceptions, bare status
-/// codes (401/403/404/405 from the framework) and oversized bodies (413).
+/// codes (401/403/404/405 from the framework), oversized bodies (413) and NUL characters (400).
 /// </summary>
 public static class ProblemDetailsDefaults
 {
@@ -20,6 +20,7 @@ public static class ProblemDetailsDefaults
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Detail ??= DefaultDetail(context.ProblemDetails.Status));
         services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new NulRejectingStringConverter()));
         return services;
     }
 
@@ -43,6 +44,7 @@ public static class ProblemDetailsDefaults
             StatusCodeSelector = exception => exception is Microsoft.AspNetCore.Http.BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
+        app.UseMiddleware<NulCharacterRejection>();
         return app;
     }
 }

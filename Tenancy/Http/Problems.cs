@@ -41,6 +41,9 @@ public static class Problems
     public static ProblemHttpResult Unavailable(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable.");
 
+    public static ProblemHttpResult Timeout(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status504GatewayTimeout, title: "The query took too long.");
+
     /// <summary>For OpenAPI: an endpoint answers <paramref name="statusCode"/> with problem details.</summary>
     public static IProducesResponseTypeMetadata ResponseMetadata(int statusCode) =>
         new ProducesResponseTypeMetadata(statusCode, typeof(ProblemDetails), ["application/problem+json"]);

@@ -14,7 +14,14 @@ public sealed class Plan
 
 public sealed class PlanLimits
 {
+    /// <summary>Sustained request rate per tenant, across every Api replica.</summary>
     public required int RequestsPerMinute { get; set; }
+
+    /// <summary>Requests a tenant may send at once above its rate (the token bucket's size).</summary>
+    public required int RequestBurst { get; set; }
+
+    /// <summary>Requests of one tenant in flight at once, across every Api replica.</summary>
+    public required int ConcurrentRequests { get; set; }
 
     public required int MaxProjects { get; set; }
 

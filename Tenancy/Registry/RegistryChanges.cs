@@ -13,6 +13,9 @@ public static class RegistryChanges
     private const string PlacementPrefix = "placement:";
     private const string ClientPrefix = "client:";
 
+    /// <summary>The message that a plan changed, which drops every cached entry (each carries its plan's features and limits).</summary>
+    public const string PlansChanged = "plans";
+
     /// <summary>The tag of every cached entry served from that placement, and the message that drops them all.</summary>
     public static string PlacementTag(string server, string database, string schema) => $"{PlacementPrefix}{server}/{database}/{schema}";
 

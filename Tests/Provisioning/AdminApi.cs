@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using TieredTenancy.Tests.Stack;
 
@@ -19,6 +20,16 @@ public static class AdminApi
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"create {plan} answered {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement;
+    }
+
+    /// <summary>Sets a plan's limits (plans are data); the Api replicas get them through the registry broadcast.</summary>
+    public static async Task SetPlanLimitsAsync(this HttpClient admin, string plan, int requestsPerMinute, int requestBurst, int concurrentRequests,
+        int maxProjects, int storageMegabytes)
+    {
+        using var response = await admin.PutAsJsonAsync($"/admin/plans/{plan}/limits",
+            new { requestsPerMinute, requestBurst, concurrentRequests, maxProjects, storageMegabytes });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, $"plan limits of {plan} answered {(int)response.StatusCode}: {body}");
     }
 
     public static async Task<(string ClientId, string ClientSecret)> CreateClientAsync(this HttpClient admin, string tenantId, string role = "member")

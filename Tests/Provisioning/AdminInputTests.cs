@@ -31,6 +31,7 @@ public sealed class AdminInputTests(StackFixture stack)
     [InlineData("")]
     [InlineData("   ")]
     [InlineData("line\nbreak")]
+    [InlineData("nul\0char")]
     public async Task A_bad_name_answers_400(string name) =>
         await AssertRejectedAsync(HttpStatusCode.BadRequest, admin => admin.PostJsonAsync("/admin/tenants", new { slug = AdminApi.NewSlug(), name, plan = "free" }), "name");
 
@@ -86,6 +87,8 @@ public sealed class AdminInputTests(StackFixture stack)
     [InlineData("/admin/tenants?plan=platinum")]
     [InlineData("/admin/tenants/not-a-slug!")]
     [InlineData("/admin/tenants/x';--/suspend")]
+    [InlineData("/admin/tenants?plan=free%00")]
+    [InlineData("/admin/tenants?status=%00")]
     public async Task Bad_query_and_route_values_answer_400(string path)
     {
         using var admin = await stack.App.AdminClientAsync();

@@ -1,8 +1,11 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TieredTenancy.Tests.Provisioning;
 
 namespace TieredTenancy.Tests.Stack;
 
@@ -19,6 +22,12 @@ public class StackFixture : IAsyncLifetime
     protected virtual void Configure(IDistributedApplicationTestingBuilder builder)
     {
     }
+
+    /// <summary>
+    /// Collections that are not about request limits lift every plan's (plans are data) so the load
+    /// their scenarios make is never answered 429; the capacity collection keeps the seed plans.
+    /// </summary>
+    protected virtual bool LiftsRequestLimits => true;
 
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
@@ -40,6 +49,21 @@ public class StackFixture : IAsyncLifetime
             await Replicas.WaitForHealthyAsync(App, resource, resource == "api" ? 2 : 1, StartTimeout);
         }
         ColdStart = clock.Elapsed;
+        if (LiftsRequestLimits)
+        {
+            await LiftRequestLimitsAsync();
+        }
+    }
+
+    private async Task LiftRequestLimitsAsync()
+    {
+        using var admin = await App.AdminClientAsync();
+        foreach (var plan in (await admin.GetFromJsonAsync<JsonElement>("/admin/plans")).EnumerateArray())
+        {
+            var limits = plan.GetProperty("limits");
+            await admin.SetPlanLimitsAsync(plan.GetProperty("name").GetString()!, 1_000_000, 100_000, 10_000,
+                limits.GetProperty("maxProjects").GetInt32(), limits.GetProperty("storageMegabytes").GetInt32());
+        }
     }
 
     public async Task DisposeAsync()

@@ -29,6 +29,12 @@ public sealed class TenantInputTests(StackFixture stack)
         { "GET", "/projects?page=-1", "", HttpStatusCode.BadRequest },
         { "GET", "/projects?pageSize=ten", "", HttpStatusCode.BadRequest },
         { "GET", "/tasks/search?q=", "", HttpStatusCode.BadRequest },
+        { "GET", "/tasks/search?q=%00", "", HttpStatusCode.BadRequest },
+        { "GET", "/tasks/search?q=a%00b", "", HttpStatusCode.BadRequest },
+        { "GET", "/projects?page=1%00", "", HttpStatusCode.BadRequest },
+        { "POST", "/projects", "{\"name\": \"a\\u0000b\"}", HttpStatusCode.BadRequest },
+        { "POST", "/projects/{project}/tasks", "{\"title\": \"t\", \"assignee\": \"\\u0000\"}", HttpStatusCode.BadRequest },
+        { "POST", "/projects/{project}/tasks", "{\"title\": \"t\", \"labels\": [\"ok\", \"n\\u0000l\"]}", HttpStatusCode.BadRequest },
     };
 
     [Theory]
@@ -49,6 +55,28 @@ public sealed class TenantInputTests(StackFixture stack)
         Assert.True(expected == response.StatusCode, $"{method} {path} answered {(int)response.StatusCode}: {text}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("\"detail\"", text);
+        Assert.Equal(before, await CountsAsync(tenant, project));
+    }
+
+    [Fact]
+    public async Task A_NUL_character_in_a_header_or_the_path_answers_400_from_Kestrel_before_the_request_reaches_the_app()
+    {
+        using var tenant = await TestTenants.CreateAsync(stack.App, "pro");
+        var project = (await tenant.CreateProjectAsync("Existing")).GetProperty("id").GetString()!;
+        var before = await CountsAsync(tenant, project);
+        // HttpClient refuses to send a NUL in a header, so the request goes over a raw socket.
+        var api = (await Replicas.BaseAddressesAsync(stack.App, "api", 2))[0];
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(api.Host, api.Port);
+        await using var stream = socket.GetStream();
+        const string body = "{\"name\": \"x\"}";
+        var request = $"POST /projects HTTP/1.1\r\nHost: {api.Authority}\r\nAuthorization: Bearer {tenant.Token}\r\nX-Note: a\0b\r\n"
+            + $"Content-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        var response = await new StreamReader(stream, Encoding.ASCII).ReadToEndAsync();
+        Assert.StartsWith("HTTP/1.1 400", response);
+        using var path = await tenant.Api.GetAsync("/projects/%00");
+        Assert.Equal(HttpStatusCode.BadRequest, path.StatusCode);
         Assert.Equal(before, await CountsAsync(tenant, project));
     }
 

@@ -794,9 +794,17 @@ namespace TieredTenancy.Tenancy.Registry.Migrations
                                 .HasColumnType("character varying(40)")
                                 .HasColumnName("name");
 
+                            b1.Property<int>("ConcurrentRequests")
+                                .HasColumnType("integer")
+                                .HasColumnName("limits_concurrent_requests");
+
                             b1.Property<int>("MaxProjects")
                                 .HasColumnType("integer")
                                 .HasColumnName("limits_max_projects");
+
+                            b1.Property<int>("RequestBurst")
+                                .HasColumnType("integer")
+                                .HasColumnName("limits_request_burst");
 
                             b1.Property<int>("RequestsPerMinute")
                                 .HasColumnType("integer")

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Aspire.Hosting;
+using TieredTenancy.Tests.Provisioning;
+using TieredTenancy.Tests.Stack;
+using TieredTenancy.Tests.TenantPlane;
+using Xunit.Abstractions;
+
+namespace TieredTenancy.Tests.Capacity;
+
+/// <summary>
+/// The seed plans' request limits, held in Redis for every replica together: a tenant over its rate
+/// or its concurrency gets 429 with Retry-After and RateLimit-* headers on either replica, others of
+/// its plan go on, and a plan change shows within a second.
+/// </summary>
+[Collection(CapacityCollection.Name)]
+public sealed class RequestLimitTests(CapacityFixture stack, ITestOutputHelper output)
+{
+    // The free seed plan: 120 requests a minute (a token every 500 ms), bursts of 20, 4 in flight.
+    private const int FreeBurst = 20;
+    private const double FreeTokensPerSecond = 2;
+
+    [Fact]
+    public async Task A_tenant_over_its_rate_gets_429_with_Retry_After_on_both_replicas_and_another_tenant_of_its_plan_is_unaffected()
+    {
+        var replicas = await Replicas.BaseAddressesAsync(stack.App, "api", 2);
+        using var noisy = await TestTenants.CreateAsync(stack.App, "free");
+        using var quiet = await TestTenants.CreateAsync(stack.App, "free");
+        var clients = replicas.Select(replica => TestTenants.Authorized(replica, noisy.Token)).ToArray();
+
+        var clock = Stopwatch.StartNew();
+        var answers = new List<(int Replica, HttpResponseMessage Response)>();
+        for (var i = 0; i < 60; i++)
+        {
+            answers.Add((i % 2, await clients[i % 2].GetAsync("/projects")));
+        }
+        clock.Stop();
+
+        var ok = answers.Count(answer => answer.Response.StatusCode == HttpStatusCode.OK);
+        var refused = answers.Where(answer => answer.Response.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        output.WriteLine($"60 requests in {clock.Elapsed.TotalSeconds:0.00} s over both replicas: {ok} answered 200, {refused.Count} answered 429");
+        Assert.Equal(60, ok + refused.Count);
+        // One bucket for both replicas: the burst plus what refilled meanwhile (a bucket per replica would let twice the burst through).
+        Assert.InRange(ok, FreeBurst, FreeBurst + (int)Math.Ceiling(clock.Elapsed.TotalSeconds * FreeTokensPerSecond) + 1);
+        Assert.Contains(refused, answer => answer.Replica == 0);
+        Assert.Contains(refused, answer => answer.Replica == 1);
+        foreach (var (_, response) in refused)
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("120 requests a minute", await response.Content.ReadAsStringAsync());
+            Assert.InRange(int.Parse(response.Headers.GetValues("Retry-After").Single()), 1, 60);
+            Assert.Equal("20", response.Headers.GetValues("RateLimit-Limit").Single());
+            Assert.Equal("0", response.Headers.GetValues("RateLimit-Remaining").Single());
+            Assert.True(response.Headers.Contains("RateLimit-Reset"));
+        }
+
+        // Another tenant of the same plan still has its whole burst, on either replica.
+        foreach (var replica in replicas)
+        {
+            using var client = TestTenants.Authorized(replica, quiet.Token);
+            for (var i = 0; i < 5; i++)
+            {
+                await TestTenant.ExpectAsync(await client.GetAsync("/projects"), HttpStatusCode.OK);
+            }
+        }
+        foreach (var (_, response) in answers)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task An_upgrade_raises_the_tenants_limit_on_both_replicas_within_a_second()
+    {
+        var replicas = await Replicas.BaseAddressesAsync(stack.App, "api", 2);
+        using var tenant = await TestTenants.CreateAsync(stack.App, "free");
+        var clients = replicas.Select(replica => TestTenants.Authorized(replica, tenant.Token)).ToArray();
+        for (var i = 0; i < FreeBurst + 10; i++)
+        {
+            using var _ = await clients[i % 2].GetAsync("/projects");
+        }
+        using (var refused = await clients[0].GetAsync("/projects"))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        }
+
+        using var admin = await stack.App.AdminClientAsync();
+        using (var upgrade = await admin.PutAsJsonAsync($"/admin/tenants/{tenant.Id}/plan", new { plan = "pro" }))
+        {
+            await TestTenant.ExpectAsync(upgrade, HttpStatusCode.OK);
+        }
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        // A second after the upgrade: the pro plan's burst (60) on both replicas, where free would refill only two or three.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 40; i++)
+        {
+            using var response = await clients[i % 2].GetAsync("/projects");
+            statuses.Add(response.StatusCode);
+        }
+        output.WriteLine($"from {clock.Elapsed.TotalSeconds - 1:0.00} s after the upgrade: {statuses.Count(s => s == HttpStatusCode.OK)} of 40 answered 200");
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+    }
+
+    [Fact]
+    public async Task A_tenant_over_its_concurrency_gets_429_while_its_requests_are_in_flight_on_both_replicas()
+    {
+        var replicas = await Replicas.BaseAddressesAsync(stack.App, "api", 2);
+        using var tenant = await TestTenants.CreateAsync(stack.App, "free");
+        var clients = replicas.Select(replica => TestTenants.Authorized(replica, tenant.Token)).ToArray();
+        await TestTenant.ExpectAsync(await clients[0].GetAsync("/testing/slow-query?seconds=0"), HttpStatusCode.OK);
+        await TestTenant.ExpectAsync(await clients[1].GetAsync("/testing/slow-query?seconds=0"), HttpStatusCode.OK);
+
+        // Eight requests that each hold a connection for 1 s (under the shared tiers' 1.5 s statement timeout), four per replica.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => clients[i % 2].GetAsync("/testing/slow-query?seconds=1")));
+        var ok = responses.Count(response => response.StatusCode == HttpStatusCode.OK);
+        var refused = responses.Where(response => response.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        output.WriteLine($"8 slow requests at once: {ok} answered 200, {refused.Count} answered 429");
+        Assert.Equal(8, ok + refused.Count);
+        Assert.InRange(ok, 1, 4);
+        foreach (var response in refused)
+        {
+            Assert.Contains("4 requests in flight", await response.Content.ReadAsStringAsync());
+            Assert.Equal("1", response.Headers.GetValues("Retry-After").Single());
+        }
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_plans_changed_limits_reach_its_tenants_on_both_replicas_within_a_second()
+    {
+        var replicas = await Replicas.BaseAddressesAsync(stack.App, "api", 2);
+        using var tenant = await TestTenants.CreateAsync(stack.App, "pro");
+        var clients = replicas.Select(replica => TestTenants.Authorized(replica, tenant.Token)).ToArray();
+        await TestTenant.ExpectAsync(await clients[0].GetAsync("/projects"), HttpStatusCode.OK);
+        await TestTenant.ExpectAsync(await clients[1].GetAsync("/projects"), HttpStatusCode.OK);
+
+        using var admin = await stack.App.AdminClientAsync();
+        try
+        {
+            await admin.SetPlanLimitsAsync("pro", 60, 5, 10, 50, 2_000);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var statuses = new List<HttpStatusCode>();
+            for (var i = 0; i < 12; i++)
+            {
+                using var response = await clients[i % 2].GetAsync("/projects");
+                statuses.Add(response.StatusCode);
+            }
+            var ok = statuses.Count(status => status == HttpStatusCode.OK);
+            output.WriteLine($"pro lowered to bursts of 5: {ok} of 12 answered 200");
+            Assert.InRange(ok, 5, 7);
+        }
+        finally
+        {
+            await admin.SetPlanLimitsAsync("pro", 600, 60, 10, 50, 2_000);
+        }
+    }
+}
