@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using TieredTenancy.Provisioner.Plans;
+using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Http;
 
@@ -11,8 +12,8 @@ public static class ProvisioningEndpoints
     {
         admin.MapPost("/tenants", CreateAsync).WithTags("Tenants")
             .WithName("CreateTenant").WithSummary("Provision a tenant at its plan's isolation")
-            .WithDescription("409 when the slug is taken.")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .WithDescription("409 when the slug is taken; 503 when the plan's isolation needs a dedicated server and none has room.")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return admin;
     }
 
@@ -32,7 +33,16 @@ public static class ProvisioningEndpoints
             return Problems.Validation(errors);
         }
 
-        var result = await provisioning.CreateAsync(request.Slug!, request.Name!.Trim(), plan!, cancellationToken);
+        ProvisioningResult result;
+        try
+        {
+            result = await provisioning.CreateAsync(request.Slug!, request.Name!.Trim(), plan!, cancellationToken);
+        }
+        catch (NoServerRoomException full)
+        {
+            // Nothing was made: placement is chosen before any storage is.
+            return Problems.Unavailable(full.Message);
+        }
         if (result.IsSlugTaken)
         {
             return Problems.Conflict($"The slug '{request.Slug}' is already taken by another tenant.");
