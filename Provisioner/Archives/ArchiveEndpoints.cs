@@ -8,6 +8,7 @@ using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
+using TieredTenancy.Provisioner.Provisioning;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Registry;
@@ -129,18 +130,10 @@ public sealed class ImportForm
     [Description("The plan the new tenant is made at (its isolation decides where the data goes).")]
     public string? Plan { get; init; }
 
+    /// <summary>The new tenant's fields are checked as a tenant creation checks them, and the archive is required.</summary>
     public Dictionary<string, string[]> Validate()
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrEmpty(Slug) || !TenantNames.SlugPattern().IsMatch(Slug))
-        {
-            errors["slug"] = ["slug must be 3 to 40 characters: a lowercase letter first, then lowercase letters, digits or hyphens."];
-        }
-        TextField.Check(errors, "name", Name, TenantNames.MaxLength);
-        if (string.IsNullOrEmpty(Plan))
-        {
-            errors["plan"] = ["plan is required."];
-        }
+        var errors = new CreateTenantRequest(Slug, Name, Plan).Validate();
         if (Archive is null || Archive.Length == 0)
         {
             errors["archive"] = ["archive is required: the zip file of a tenant export."];
