@@ -12,6 +12,8 @@ public static class CapacityServices
         builder.Services.AddValidatedOptions<CapacityOptions>(CapacityOptions.SectionName);
         builder.Services.AddExceptionHandler<StatementTimeoutProblem>();
         builder.AddTenantRequestLimits();
+        builder.Services.AddSingleton<RequestCounts>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RequestCounts>());
         return builder;
     }
 

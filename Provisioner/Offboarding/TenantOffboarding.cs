@@ -57,6 +57,8 @@ public sealed class TenantOffboarding(
 {
     public OperationKind Kind => OperationKind.Offboard;
 
+    private static readonly TimeSpan RequestCountsSettle = TimeSpan.FromSeconds(2);
+
     public Task RunAsync(OperationRun run, CancellationToken cancellationToken) => ContinueAsync(run, cancellationToken);
 
     // Each step is idempotent and recorded: recovering is carrying on.
@@ -99,6 +101,13 @@ public sealed class TenantOffboarding(
         }
 
         await EnterAsync(run, "deleting", cancellationToken);
+        // The Api replicas add a tenant's request counts to Redis once a second: those of its last requests before the
+        // suspension are written within that second, and must be there to be deleted with the rest of its keys.
+        var countsSettled = state.SuspendedAt!.Value + RequestCountsSettle - DateTimeOffset.UtcNow;
+        if (countsSettled > TimeSpan.Zero)
+        {
+            await Task.Delay(countsSettled, cancellationToken);
+        }
         await DeleteEverywhereAsync(tenant, services, catalog, cancellationToken);
         state.DeletedAt ??= DateTimeOffset.UtcNow;
         await run.SaveStateAsync(state, cancellationToken);
@@ -251,7 +260,7 @@ public sealed class TenantOffboarding(
         return checks;
     }
 
-    // Tenant-scoped keys t:{id}:…, and the Api's request-limit keys, which RedisRateLimiting prefixes (rl:tb:{t:{id}:rate:…}).
+    // Tenant-scoped keys t:{id}:… (the Api's request counts and token buckets among them), and any prefixed ones that end in them.
     private static string TenantKeys(Guid tenantId) => $"*t:{tenantId}:*";
 
     private async Task EnterAsync(OperationRun run, string phase, CancellationToken cancellationToken)
