@@ -63,6 +63,7 @@ public static class ApiServices
             dataSource.ConnectionStringBuilder.ConnectionLifetime = storage.SharedConnectionLifetimeSeconds;
             // The binding prefix and the tenant queries repeat verbatim: prepared once per connection, not parsed per request.
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = TenantStorageOptions.MaxAutoPrepare;
+            dataSource.ConnectionStringBuilder.NoResetOnClose = TenantStorageOptions.NoResetOnClose;
         });
 
         builder.Services.AddSingleton<DedicatedDataSources>();

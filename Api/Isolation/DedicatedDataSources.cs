@@ -236,6 +236,7 @@ public sealed class DedicatedDataSources : IAsyncDisposable
             // Connections stay open while their pool lives: the pool is what holds the permits, and closes as a whole.
             ConnectionIdleLifetime = (int)_options.DedicatedPoolIdleTimeout.TotalSeconds + 60,
             MaxAutoPrepare = TenantStorageOptions.MaxAutoPrepare,
+            NoResetOnClose = TenantStorageOptions.NoResetOnClose,
         };
         return NpgsqlDataSource.Create(connection.ConnectionString);
     }

@@ -17,9 +17,13 @@ namespace TieredTenancy.Tenancy.Isolation;
 public sealed class TenantBindingInterceptor : DbCommandInterceptor
 {
     // public.tt_enter is qualified: names are resolved before this statement's own search_path applies.
+    // The settings are the transaction's (is_local): the prefix and the query are one implicit
+    // transaction (one Sync), a SaveChanges is an explicit one with the prefix on each command, and
+    // when it ends PostgreSQL puts the role, the search_path and the tenant setting back. So a pooled
+    // connection holds no tenant between uses without Npgsql's session reset (see TenantStorageOptions.NoResetOnClose).
     private const string Prefix =
-        "SELECT set_config('role', @tt_role, false), set_config('search_path', @tt_search_path, false), " +
-        "set_config('app.tenant_id', @tt_tenant, false), current_database(), public.tt_enter(@tt_tenant::uuid, @tt_epoch, @tt_writes);\n";
+        "SELECT set_config('role', @tt_role, true), set_config('search_path', @tt_search_path, true), " +
+        "set_config('app.tenant_id', @tt_tenant, true), current_database(), public.tt_enter(@tt_tenant::uuid, @tt_epoch, @tt_writes);\n";
 
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {

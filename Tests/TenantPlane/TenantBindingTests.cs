@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Isolation;
+using TieredTenancy.Tenancy.Storage;
 using TieredTenancy.Tests.Provisioning;
 using TieredTenancy.Tests.Stack;
 
@@ -22,6 +23,8 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
         var builder = await stack.App.AppRoleConnectionAsync();
         builder.Pooling = true;
         builder.MaxPoolSize = 1;
+        // As the Api's pools: no session reset when a connection goes back.
+        builder.NoResetOnClose = TenantStorageOptions.NoResetOnClose;
         _asApp = NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
@@ -72,16 +75,18 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
         int backend;
         await using (var context = Context())
         {
-            context.BindTo(new TenantBinding(Guid.CreateVersion7(), TenantBinding.LoginRole, "public", "tenants", Epoch: 1, Writes: false));
+            context.BindTo(new TenantBinding(Guid.CreateVersion7(), TenantBinding.LoginRole, "tt_elsewhere, public", "tenants", Epoch: 1, Writes: false));
             await context.Projects.ToListAsync();
             backend = await context.Database.SqlQuery<int>($"SELECT pg_backend_pid() AS \"Value\"").SingleAsync();
         }
 
         await using var next = await _asApp.OpenConnectionAsync();
-        // Pool of one: the same server session, reset when it went back to the pool.
+        // Pool of one: the same server session, not reset when it went back to the pool; the binding's settings ended with its transaction.
         Assert.Equal(backend, await next.ScalarAsync<int>("SELECT pg_backend_pid()"));
         Assert.Equal("", await next.ScalarAsync<string>("SELECT coalesce(current_setting('app.tenant_id', true), '')") ?? "");
         Assert.Equal(0L, await next.ScalarAsync<long>("SELECT count(*) FROM projects"));
+        Assert.Equal(await next.ScalarAsync<string>("SELECT session_user::text"), await next.ScalarAsync<string>("SELECT current_user::text"));
+        Assert.DoesNotContain("tt_elsewhere", await next.ScalarAsync<string>("SELECT current_setting('search_path')"));
     }
 
     [Fact]
