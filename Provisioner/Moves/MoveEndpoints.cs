@@ -19,11 +19,13 @@ public static class MoveEndpoints
         tenants.MapPut("/{id}/plan", ChangePlanAsync)
             .WithName("ChangePlan").WithSummary("Change a tenant's plan; a plan of another isolation moves the tenant's data online")
             .WithDescription("200 with the tenant when the isolation stays; 202 with the move's operation when it changes. "
-                + "409 when the tenant's data exceeds the new plan's limits (unless force), it is not active, or an operation runs on it.")
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+                + "409 when the tenant's data exceeds the new plan's limits (unless force), it is not active, or an operation runs on it; "
+                + "503 when the new plan's isolation needs a dedicated server and none has room.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         tenants.MapPost("/{id}/move", MoveToServerAsync)
             .WithName("MoveToServer").WithSummary("Move a database-tier tenant to another dedicated server")
-            .WithDescription("409 when the tenant is not at database isolation, is on that server already, is not active, or an operation runs on it.")
+            .WithDescription("409 when the tenant is not at database isolation, is on that server already, that server holds its limit of tenants, it is not active, or an operation runs on it.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return admin;
     }

@@ -25,9 +25,10 @@ public sealed class TierMoves(
     ControlPlaneAudit audit,
     RegistryBroadcast broadcast,
     OperationRunner runner,
+    DedicatedPlacementPolicy placement,
     IHttpContextAccessor http)
 {
-    /// <summary>The started move's operation, or a 409 saying why the tenant cannot move now.</summary>
+    /// <summary>The started move's operation, or a 409 (503 when no dedicated server has room) saying why the tenant cannot move now.</summary>
     public async Task<(Operation? Operation, ProblemHttpResult? Refusal)> StartAsync(Tenant tenant, Plan plan, string? server, bool force,
         CancellationToken cancellationToken)
     {
@@ -38,6 +39,19 @@ public sealed class TierMoves(
         if (!force && await ProjectsOverLimitAsync(tenant, plan, cancellationToken) is { } overLimit)
         {
             return (null, overLimit);
+        }
+        if (plan.Isolation == IsolationKind.Database)
+        {
+            // Refused now rather than accepted and rolled back at its placement. A server named for
+            // rebalancing is the caller's choice (409); no room on any server is the platform's (503).
+            try
+            {
+                await placement.EnsureRoomAsync(server, cancellationToken);
+            }
+            catch (NoServerRoomException full)
+            {
+                return (null, server is null ? Problems.Unavailable(full.Message) : Problems.Conflict(full.Message));
+            }
         }
 
         var parameters = new MoveParameters(tenant.Isolation, tenant.Plan, PlacementSnapshot.Of(tenant.Placement), plan.Isolation, plan.Name, server, force);

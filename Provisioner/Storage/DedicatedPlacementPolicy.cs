@@ -28,7 +28,23 @@ public sealed class DedicatedPlacementPolicy(ServerLoad load, TenantServers serv
             .ThenBy(server => server.Tenants.Database)
             .First().Name;
     }
+
+    /// <summary>Throws <see cref="NoServerRoomException"/> unless <paramref name="server"/> (or, when null, some dedicated server) can take another database tenant.</summary>
+    public async Task EnsureRoomAsync(string? server, CancellationToken cancellationToken)
+    {
+        if (server is null)
+        {
+            await ChooseServerAsync(cancellationToken);
+            return;
+        }
+        var report = (await load.AllAsync(withSizes: false, cancellationToken, dedicatedOnly: true)).SingleOrDefault(s => s.Name == server);
+        if (report is not null && report.Tenants.Database >= report.TenantLimit)
+        {
+            throw new NoServerRoomException(
+                $"{server} holds its limit of {report.TenantLimit} database tenants; choose another server or raise Capacity:DedicatedServerTenantLimit.");
+        }
+    }
 }
 
-/// <summary>No dedicated server has room for another database tenant.</summary>
+/// <summary>No dedicated server (or not the one asked for) has room for another database tenant.</summary>
 public sealed class NoServerRoomException(string message) : InvalidOperationException(message);
