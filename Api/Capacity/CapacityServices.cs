@@ -10,6 +10,7 @@ public static class CapacityServices
     public static IHostApplicationBuilder AddTenantCapacity(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<CapacityOptions>(CapacityOptions.SectionName);
+        builder.Services.AddValidatedOptions<FaultInjectionOptions>(FaultInjectionOptions.SectionName);
         builder.Services.AddExceptionHandler<StatementTimeoutProblem>();
         builder.AddTenantRequestLimits();
         builder.Services.AddSingleton<RequestCounts>();

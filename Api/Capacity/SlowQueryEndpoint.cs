@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Tenancy.Data;
-using TieredTenancy.Tenancy.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace TieredTenancy.Api.Capacity;
 
@@ -13,8 +13,8 @@ public static class SlowQueryEndpoint
 {
     public static RouteGroupBuilder MapSlowQueryForTests(this RouteGroupBuilder tenantPlane)
     {
-        var configuration = ((IEndpointRouteBuilder)tenantPlane).ServiceProvider.GetRequiredService<IConfiguration>();
-        if (configuration.GetValue<bool>(ServiceSettings.AllowFaultInjection.Key))
+        var options = ((IEndpointRouteBuilder)tenantPlane).ServiceProvider.GetRequiredService<IOptions<FaultInjectionOptions>>().Value;
+        if (options.AllowFaultInjection)
         {
             tenantPlane.MapGet("/testing/slow-query", async (double seconds, TenantDataContext data, CancellationToken cancellationToken) =>
                     TypedResults.Ok(await data.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\" FROM pg_sleep({0})", seconds).ToListAsync(cancellationToken)))
