@@ -22,7 +22,7 @@ public sealed class PlanCatalog(IServiceScopeFactory scopes, IMemoryCache cache)
             return (IReadOnlyDictionary<string, Plan>)(await catalog.Plans.AsNoTracking().ToListAsync(cancellationToken)).ToDictionary(plan => plan.Name);
         }))!;
 
-    /// <summary>Drops the copy after a plan changed here (another Provisioner instance sees the change when its copy expires).</summary>
+    /// <summary>Drops the copy after a plan changed, here or (through <see cref="PlanChangeListener"/>) in another Provisioner instance.</summary>
     public void Forget() => cache.Remove("plans");
 
     public async Task<Plan?> FindAsync(string name, CancellationToken cancellationToken) =>

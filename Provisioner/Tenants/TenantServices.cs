@@ -11,6 +11,7 @@ public static class TenantServices
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<PlanCatalog>();
+        builder.Services.AddHostedService<PlanChangeListener>();
         builder.Services.AddSingleton<RegistryBroadcast>();
         builder.Services.AddScoped<ControlPlaneAudit>();
         builder.Services.AddScoped<TenantLookup>();
