@@ -31,6 +31,9 @@ public sealed class BenchStack : IAsyncDisposable
     /// <summary>From CreateAsync to every resource (and every Api replica) healthy.</summary>
     public TimeSpan ColdStart { get; }
 
+    /// <summary>When each resource first ran, answered healthy or finished during the cold start.</summary>
+    public IReadOnlyList<string> StartLines { get; private init; } = [];
+
     public static async Task<BenchStack> StartAsync()
     {
         var clock = Stopwatch.StartNew();
@@ -46,6 +49,9 @@ public sealed class BenchStack : IAsyncDisposable
         builder.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
 
         var app = await builder.BuildAsync().WaitAsync(Timeout);
+        var timeline = new StartupTimeline(clock);
+        using var watching = new CancellationTokenSource();
+        var watcher = timeline.WatchAsync(app, watching.Token);
         try
         {
             await app.StartAsync().WaitAsync(Timeout);
@@ -57,7 +63,10 @@ public sealed class BenchStack : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        return new BenchStack(app, clock.Elapsed);
+        var coldStart = clock.Elapsed;
+        await watching.CancelAsync();
+        await watcher;
+        return new BenchStack(app, coldStart) { StartLines = timeline.Lines().ToList() };
     }
 
     /// <summary>An HTTP client for the Provisioner carrying a platform-admin token (client credentials).</summary>

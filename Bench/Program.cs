@@ -18,6 +18,10 @@ if (options is null)
 Console.Error.WriteLine("starting the stack (Local mode, ephemeral data)...");
 await using var stack = await BenchStack.StartAsync();
 Console.Error.WriteLine($"  every resource healthy after {stack.ColdStart.TotalSeconds:0.0} s");
+foreach (var line in stack.StartLines)
+{
+    Console.Error.WriteLine($"    {line}");
+}
 
 // The capacity measurements first: they need the seed plans' request limits, which the others lift. A profile measures nothing else.
 if (options.Profile is null && options.Runs(Measurements.Capacity))
