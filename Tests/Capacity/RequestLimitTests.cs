@@ -134,6 +134,26 @@ public sealed class RequestLimitTests(CapacityFixture stack, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_client_that_reaches_one_replica_only_gets_that_replicas_share_of_the_in_flight_limit()
+    {
+        var replicas = await Replicas.BaseAddressesAsync(stack.App, "api", 2);
+        using var tenant = await TestTenants.CreateAsync(stack.App, "free");
+        using var client = TestTenants.Authorized(replicas[0], tenant.Token);
+        await TestTenant.ExpectAsync(await client.GetAsync("/testing/slow-query?seconds=0"), HttpStatusCode.OK);
+
+        // The in-flight limit is split between the replicas, not shared through Redis: 2 of the plan's 4 here.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => client.GetAsync("/testing/slow-query?seconds=1")));
+        var ok = responses.Count(response => response.StatusCode == HttpStatusCode.OK);
+        output.WriteLine($"4 slow requests at once on one replica: {ok} answered 200");
+        Assert.Equal(2, ok);
+        Assert.Equal(2, responses.Count(response => response.StatusCode == HttpStatusCode.TooManyRequests));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_busy_tenants_replicas_take_its_tokens_in_batches_and_together_let_through_no_more_than_its_plan()
     {
         var replicas = await Replicas.BaseAddressesAsync(stack.App, "api", 2);
