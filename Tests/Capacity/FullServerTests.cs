@@ -24,19 +24,15 @@ public sealed class FullServerTests(FullServersFixture stack)
         Assert.NotEqual(first.GetProperty("placement").GetProperty("server").GetString(), second.GetProperty("placement").GetProperty("server").GetString());
 
         var slug = AdminApi.NewSlug("full");
-        using (var refused = await admin.PostJsonAsync("/admin/tenants", new { slug, name = "No room", plan = "enterprise" }))
-        {
-            await ExpectProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "holds its limit of 1 database tenants");
-        }
+        await TestTenant.ExpectProblemAsync(await admin.PostJsonAsync("/admin/tenants", new { slug, name = "No room", plan = "enterprise" }),
+            HttpStatusCode.ServiceUnavailable, "holds its limit of 1 database tenants");
         var listed = await TestTenant.ExpectAsync(await admin.GetAsync($"/admin/tenants?pageSize=200"), HttpStatusCode.OK);
         Assert.DoesNotContain(listed.GetProperty("items").EnumerateArray(), item => item.GetProperty("slug").GetString() == slug);
 
         var pro = await admin.CreateTenantAsync("pro");
         var proId = pro.GetProperty("id").GetString();
-        using (var refused = await admin.PutAsJsonAsync($"/admin/tenants/{proId}/plan", new { plan = "enterprise" }))
-        {
-            await ExpectProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "holds its limit of 1 database tenants");
-        }
+        await TestTenant.ExpectProblemAsync(await admin.PutAsJsonAsync($"/admin/tenants/{proId}/plan", new { plan = "enterprise" }),
+            HttpStatusCode.ServiceUnavailable, "holds its limit of 1 database tenants");
         var unmoved = await TestTenant.ExpectAsync(await admin.GetAsync($"/admin/tenants/{proId}"), HttpStatusCode.OK);
         Assert.Equal("active", unmoved.GetProperty("status").GetString());
         Assert.Equal("pro", unmoved.GetProperty("plan").GetString());
@@ -44,18 +40,8 @@ public sealed class FullServerTests(FullServersFixture stack)
         await TestTenant.ExpectAsync(await admin.PutAsJsonAsync($"/admin/tenants/{proId}/plan", new { plan = "free" }), HttpStatusCode.OK);
 
         var otherServer = second.GetProperty("placement").GetProperty("server").GetString();
-        using (var refused = await admin.PostAsJsonAsync($"/admin/tenants/{first.GetProperty("id").GetString()}/move", new { server = otherServer }))
-        {
-            await ExpectProblemAsync(refused, HttpStatusCode.Conflict, $"{otherServer} holds its limit of 1 database tenants");
-        }
-    }
-
-    private static async Task ExpectProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detail)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"answered {(int)response.StatusCode}, expected {(int)status}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(detail, body);
+        await TestTenant.ExpectProblemAsync(await admin.PostAsJsonAsync($"/admin/tenants/{first.GetProperty("id").GetString()}/move", new { server = otherServer }),
+            HttpStatusCode.Conflict, $"{otherServer} holds its limit of 1 database tenants");
     }
 }
 

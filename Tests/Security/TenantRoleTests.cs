@@ -118,11 +118,11 @@ public sealed class TenantRoleTests(SecurityFixture stack)
         var memberReplicas = (await Replicas.BaseAddressesAsync(stack.App, "api", expected: 2)).Select(replica => TestTenants.Authorized(replica, memberToken)).ToList();
         await ReplicaWatch.UntilEveryReplicaAnswersAsync(memberReplicas, "/projects", HttpStatusCode.OK, TimeSpan.FromSeconds(1), Stopwatch.StartNew());
 
-        await ExpectProblemAsync(await tenant.Api.PostAsJsonAsync("/clients", new { name = "another admin", role = "admin" }), HttpStatusCode.Forbidden);
-        await ExpectProblemAsync(await tenant.Api.PostAsJsonAsync("/clients", new { name = "" }), HttpStatusCode.BadRequest);
-        await ExpectProblemAsync(await tenant.Api.DeleteAsync($"/clients/{secondAdmin}"), HttpStatusCode.Forbidden);
-        await ExpectProblemAsync(await tenant.Api.DeleteAsync($"/clients/{otherTenantsClient}"), HttpStatusCode.NotFound);
-        await ExpectProblemAsync(await tenant.Api.DeleteAsync("/clients/tc_nobody"), HttpStatusCode.NotFound);
+        await TestTenant.ExpectProblemAsync(await tenant.Api.PostAsJsonAsync("/clients", new { name = "another admin", role = "admin" }), HttpStatusCode.Forbidden);
+        await TestTenant.ExpectProblemAsync(await tenant.Api.PostAsJsonAsync("/clients", new { name = "" }), HttpStatusCode.BadRequest);
+        await TestTenant.ExpectProblemAsync(await tenant.Api.DeleteAsync($"/clients/{secondAdmin}"), HttpStatusCode.Forbidden);
+        await TestTenant.ExpectProblemAsync(await tenant.Api.DeleteAsync($"/clients/{otherTenantsClient}"), HttpStatusCode.NotFound);
+        await TestTenant.ExpectProblemAsync(await tenant.Api.DeleteAsync("/clients/tc_nobody"), HttpStatusCode.NotFound);
 
         var clock = Stopwatch.StartNew();
         await TestTenant.ExpectAsync(await tenant.Api.DeleteAsync($"/clients/{memberId}"), HttpStatusCode.NoContent);
@@ -156,37 +156,26 @@ public sealed class TenantRoleTests(SecurityFixture stack)
         using (var platform = stack.App.Authorized("api", platformToken))
         using (var request = new HttpRequestMessage(HttpMethod.Get, "/clients") { Headers = { { "X-Tenant", tenant.Slug } } })
         {
-            await ExpectProblemAsync(await platform.SendAsync(request), HttpStatusCode.Forbidden);
+            await TestTenant.ExpectProblemAsync(await platform.SendAsync(request), HttpStatusCode.Forbidden);
         }
         // Straight at the Provisioner: no token, a member's, a platform admin's.
         using (var anonymous = stack.App.CreateHttpClient("provisioner"))
         {
-            await ExpectProblemAsync(await anonymous.GetAsync("/tenant/clients"), HttpStatusCode.Unauthorized);
+            await TestTenant.ExpectProblemAsync(await anonymous.GetAsync("/tenant/clients"), HttpStatusCode.Unauthorized);
         }
         using (var member = stack.App.Authorized("provisioner", await stack.App.TokenAsync(memberId, memberSecret)))
         {
-            await ExpectProblemAsync(await member.GetAsync("/tenant/clients"), HttpStatusCode.Forbidden);
+            await TestTenant.ExpectProblemAsync(await member.GetAsync("/tenant/clients"), HttpStatusCode.Forbidden);
         }
         using (var platform = stack.App.Authorized("provisioner", platformToken))
         {
-            await ExpectProblemAsync(await platform.GetAsync("/tenant/clients"), HttpStatusCode.Forbidden);
+            await TestTenant.ExpectProblemAsync(await platform.GetAsync("/tenant/clients"), HttpStatusCode.Forbidden);
         }
         // A tenant admin's token reaches only the control plane's self-service routes, never the admin API.
         using (var tenantAdmin = stack.App.Authorized("provisioner", tenant.Token))
         {
             Assert.Equal(HttpStatusCode.OK, (await tenantAdmin.GetAsync("/tenant/clients")).StatusCode);
-            await ExpectProblemAsync(await tenantAdmin.GetAsync($"/admin/tenants/{tenant.Id}/clients"), HttpStatusCode.Forbidden);
-        }
-    }
-
-    private static async Task ExpectProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync();
-            Assert.True(response.StatusCode == expected,
-                $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery} answered {(int)response.StatusCode}, expected {(int)expected}: {body}");
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            await TestTenant.ExpectProblemAsync(await tenantAdmin.GetAsync($"/admin/tenants/{tenant.Id}/clients"), HttpStatusCode.Forbidden);
         }
     }
 }

@@ -36,6 +36,22 @@ public sealed record TestTenant(Guid Id, string Slug, string Plan, string Isolat
         Assert.True(response.StatusCode == expected, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery} answered {(int)response.StatusCode}, expected {(int)expected}: {body}");
         return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement;
     }
+
+    /// <summary>A problem details answer (RFC 7807) with <paramref name="expected"/>, whose text holds <paramref name="detail"/> when one is given; disposes the response.</summary>
+    public static async Task ExpectProblemAsync(HttpResponseMessage response, HttpStatusCode expected, string? detail = null)
+    {
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == expected,
+                $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery} answered {(int)response.StatusCode}, expected {(int)expected}: {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            if (detail is not null)
+            {
+                Assert.Contains(detail, body);
+            }
+        }
+    }
 }
 
 public static class TestTenants
