@@ -21,13 +21,29 @@ public sealed class TenantRegistryCache(HybridCache cache, IServiceScopeFactory 
 
     private static readonly string[] Tags = ["t:registry"];
 
-    // A slug names one tenant id for ever; only hits are kept, so a tenant created later is found.
+    // Slugs of served tenants; a slug whose tenant is gone or deleted is read again, since retention or an undone import frees it.
     private readonly ConcurrentDictionary<string, Guid> _slugs = new();
+
+    // Offboarded tenants, known on this replica only: nothing of theirs goes back into Redis after the deletion certificate said none was left.
+    private readonly ConcurrentDictionary<Guid, ResolvedTenant> _deleted = new();
 
     public static string Key(Guid tenantId) => $"t:{tenantId}:registry";
 
-    public ValueTask<ResolvedTenant?> FindAsync(Guid tenantId, CancellationToken cancellationToken) =>
-        cache.GetOrCreateAsync(Key(tenantId), tenantId, LoadAsync, EntryOptions, Tags, cancellationToken);
+    public async ValueTask<ResolvedTenant?> FindAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        if (_deleted.TryGetValue(tenantId, out var tombstone))
+        {
+            return tombstone;
+        }
+        var found = await cache.GetOrCreateAsync(Key(tenantId), tenantId, LoadAsync, EntryOptions, Tags, cancellationToken);
+        if (found is { Status: TenantStatus.Deleted })
+        {
+            // Deleted is final (ids are never reused): remembered here, and the entry just cached goes from both caches.
+            _deleted[tenantId] = found;
+            await cache.RemoveAsync(Key(tenantId), cancellationToken);
+        }
+        return found;
+    }
 
     public async ValueTask<ResolvedTenant?> FindBySlugAsync(string slug, CancellationToken cancellationToken)
     {
@@ -42,7 +58,12 @@ public sealed class TenantRegistryCache(HybridCache cache, IServiceScopeFactory 
             }
             tenantId = _slugs.GetOrAdd(slug, found.Value);
         }
-        return await FindAsync(tenantId, cancellationToken);
+        var tenant = await FindAsync(tenantId, cancellationToken);
+        if (tenant is null or { Status: TenantStatus.Deleted })
+        {
+            _slugs.TryRemove(new KeyValuePair<string, Guid>(slug, tenantId));
+        }
+        return tenant;
     }
 
     public ValueTask ForgetAsync(Guid tenantId) => cache.RemoveAsync(Key(tenantId));
@@ -57,6 +78,12 @@ public sealed class TenantRegistryCache(HybridCache cache, IServiceScopeFactory 
     public async ValueTask<ResolvedTenant?> RefreshAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         var fresh = await LoadAsync(tenantId, cancellationToken);
+        if (fresh is { Status: TenantStatus.Deleted })
+        {
+            _deleted[tenantId] = fresh;
+            await cache.RemoveAsync(Key(tenantId), cancellationToken);
+            return fresh;
+        }
         await cache.SetAsync(Key(tenantId), fresh, EntryOptions, Tags, cancellationToken);
         return fresh;
     }

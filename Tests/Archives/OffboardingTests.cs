@@ -61,9 +61,16 @@ public sealed class OffboardingTests(OperationsFixture stack)
         var checks = certificate.GetProperty("checks").EnumerateArray().ToList();
         Assert.True(checks.Count >= 10, certificate.ToString());
         Assert.All(checks, check => Assert.Equal(0, check.GetProperty("found").GetInt64()));
-        Assert.Matches("^[0-9a-f]{64}$", certificate.GetProperty("archive").GetProperty("sha256").GetString());
-        Assert.True(certificate.GetProperty("archive").GetProperty("bytes").GetInt64() > 0);
         Assert.Equal(2, certificate.GetProperty("revokedClients").GetInt32());
+        // The archive the certificate names is in the archive store, with that size and that hash, and holds the tenant's rows.
+        var archived = certificate.GetProperty("archive");
+        var archivePath = Path.Combine(await ArchiveFolderAsync(), archived.GetProperty("file").GetString()!);
+        var archiveBytes = await File.ReadAllBytesAsync(archivePath);
+        Assert.Equal(archived.GetProperty("bytes").GetInt64(), archiveBytes.LongLength);
+        Assert.Equal(archived.GetProperty("sha256").GetString(), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(archiveBytes)));
+        var manifest = ArchiveApi.Manifest(archiveBytes);
+        Assert.Equal(leaving.Tenant.Id.ToString(), manifest["tenant"]!["id"]!.GetValue<string>());
+        Assert.Equal(4L, manifest["files"]!.AsArray().Single(file => file!["table"]!.GetValue<string>() == "tasks")!["rows"]!.GetValue<long>());
 
         // What the certificate says, looked at independently.
         await placement.AssertGoneAsync(App, leaving.Tenant.Id);
@@ -76,6 +83,9 @@ public sealed class OffboardingTests(OperationsFixture stack)
         {
             Assert.Equal(HttpStatusCode.Forbidden, (await replica.GetAsync("/projects")).StatusCode);
         }
+        // Looked for by the test itself, in PostgreSQL and in Redis, also after the refused requests above.
+        var remains = await TenantRemains.FindAsync(App, leaving.Tenant.Id);
+        Assert.True(remains.Count == 0, "left of the offboarded tenant: " + string.Join("; ", remains));
         Assert.Equal(bystanderBefore, await TestPlacement.From(await TenantAsync(admin, bystander.Tenant.Id)).CountAsync(App, bystander.Tenant.Id));
         Assert.Equal(HttpStatusCode.OK, (await bystander.Tenant.Api.GetAsync("/projects")).StatusCode);
 
@@ -127,6 +137,8 @@ public sealed class OffboardingTests(OperationsFixture stack)
         var operation = await OperationWatch.WaitForEndAsync(admin, location);
         Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
         Assert.True(operation.GetProperty("attempts").GetInt32() >= 2);
+        var remains = await TenantRemains.FindAsync(App, tenant.Tenant.Id);
+        Assert.True(remains.Count == 0, "left of the offboarded tenant: " + string.Join("; ", remains));
         var tombstone = await TenantAsync(admin, tenant.Tenant.Id);
         Assert.Equal("deleted", tombstone.GetProperty("status").GetString());
         Assert.All(tombstone.GetProperty("deletion").GetProperty("checks").EnumerateArray(), check => Assert.Equal(0, check.GetProperty("found").GetInt64()));
@@ -154,6 +166,10 @@ public sealed class OffboardingTests(OperationsFixture stack)
         }
         return new Seeded(tenant, project);
     }
+
+    /// <summary>The archive store's folder, as the Provisioner process was given it.</summary>
+    private async Task<string> ArchiveFolderAsync() =>
+        ServiceProcesses.Environment(await ProvisionerProcess.CurrentAsync(App))["Archives__Folder"];
 
     private static async Task<JsonElement> TenantAsync(HttpClient admin, Guid id) => await admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{id}");
 }
