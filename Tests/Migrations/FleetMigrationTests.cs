@@ -28,8 +28,7 @@ public sealed class FleetMigrationTests(OperationsFixture stack)
         var (latest, previous) = await VersionsAsync(admin);
 
         await MigrateAsync(admin, new { targetVersion = previous, canary = 1 }, expected: "succeeded");
-        var state = await admin.GetFromJsonAsync<JsonElement>("/admin/migrations?pageSize=200");
-        Assert.Equal([previous], state.GetProperty("summary").GetProperty("byVersion").EnumerateObject().Select(version => version.Name).ToArray());
+        Assert.All(await TargetsAsync(tenants.Select(entry => entry.Tenant.Id)), target => Assert.Equal(previous, target.Version));
         // The down steps really ran: the columns are gone from the shared tables, a tenant schema and a tenant database.
         Assert.Equal(0, await LabelColumnsAsync(tenants));
         foreach (var (tenant, project) in tenants)
@@ -49,21 +48,34 @@ public sealed class FleetMigrationTests(OperationsFixture stack)
             await tenant.Api.CreateTaskAsync(project, "written at the old version");
         }
 
-        // Forward again while one tenant of each tier is busy: no request may fail.
+        // Forward again while one tenant of each tier is busy: no request may fail. Paused once the shared tables and the
+        // templates are migrated and the tenants' own storage is not yet, so the workloads provably run across versions.
         var replicas = await Replicas.BaseAddressesAsync(App, "api", expected: 2);
         var workloads = tenants.Select(entry => TenantWorkload.Start(replicas.Select(address => TestTenants.Authorized(address, entry.Tenant.Token)).ToList(), entry.Project)).ToList();
-        await MigrateAsync(admin, new { }, expected: "succeeded");
-        await Task.Delay(500);
+        var redis = await OperationWatch.RedisAsync(App);
+        var location = await StartMigrationAsync(admin, new { canary = 0 }, "pause:migrating");
+        await OperationWatch.WaitUntilPausedAsync(redis, OperationWatch.IdOf(location), "migrating");
         foreach (var workload in workloads)
         {
+            await workload.WaitForMoreAsync(writes: 5, reads: 5, TimeSpan.FromSeconds(60));
+        }
+        await OperationWatch.ReleaseAsync(redis, OperationWatch.IdOf(location), "migrating");
+        var forward = await OperationWatch.WaitForEndAsync(admin, location);
+        Assert.True(forward.GetProperty("status").GetString() == "succeeded", forward.ToString());
+        var (startedAt, finishedAt) = OperationWatch.Interval(forward);
+        foreach (var workload in workloads)
+        {
+            await workload.WaitForMoreAsync(writes: 2, reads: 2, TimeSpan.FromSeconds(60));
             await workload.StopAsync();
             Assert.True(workload.Failures.Count == 0, $"{workload.Failures.Count} requests failed: {string.Join(" | ", workload.Failures.Take(5))}");
+            Assert.True(workload.WritesBetween(startedAt, finishedAt) >= 5 && workload.ReadsBetween(startedAt, finishedAt) >= 5,
+                $"the workload overlapped the migration too little: {workload.WritesBetween(startedAt, finishedAt)} writes, {workload.ReadsBetween(startedAt, finishedAt)} reads");
         }
 
-        state = await admin.GetFromJsonAsync<JsonElement>("/admin/migrations?pageSize=200");
+        var state = await admin.GetFromJsonAsync<JsonElement>("/admin/migrations?pageSize=1");
         Assert.Equal(latest, state.GetProperty("latestVersion").GetString());
         Assert.Equal(3, await LabelColumnsAsync(tenants));
-        Assert.Equal([latest], state.GetProperty("summary").GetProperty("byVersion").EnumerateObject().Select(version => version.Name).ToArray());
+        Assert.All(await TargetsAsync(tenants.Select(entry => entry.Tenant.Id)), target => Assert.Equal(latest, target.Version));
         var after = await SnapshotAsync(tenants);
         foreach (var (tenant, rows) in before)
         {
@@ -100,14 +112,37 @@ public sealed class FleetMigrationTests(OperationsFixture stack)
         {
             await shared.ExecuteAsync($"ALTER TABLE \"{schema}\".tasks ADD COLUMN labels integer");
         }
-        var failed = await MigrateAsync(admin, new { canary = 0 }, expected: "failed");
+        // Both tenants busy while it fails: the failure is the broken target's alone, and no request of either tenant fails.
+        var replicas = await Replicas.BaseAddressesAsync(App, "api", expected: 2);
+        var projects = new List<(TestTenant Tenant, string Project)>();
+        foreach (var tenant in new[] { broken, healthy })
+        {
+            projects.Add((tenant, (await tenant.CreateProjectAsync("busy")).GetProperty("id").GetString()!));
+        }
+        var workloads = projects.Select(entry => TenantWorkload.Start(replicas.Select(address => TestTenants.Authorized(address, entry.Tenant.Token)).ToList(), entry.Project)).ToList();
+        var redis = await OperationWatch.RedisAsync(App);
+        var location = await StartMigrationAsync(admin, new { canary = 0 }, "pause:migrating");
+        await OperationWatch.WaitUntilPausedAsync(redis, OperationWatch.IdOf(location), "migrating");
+        foreach (var workload in workloads)
+        {
+            await workload.WaitForMoreAsync(writes: 5, reads: 5, TimeSpan.FromSeconds(60));
+        }
+        await OperationWatch.ReleaseAsync(redis, OperationWatch.IdOf(location), "migrating");
+        var failed = await OperationWatch.WaitForEndAsync(admin, location);
+        Assert.True(failed.GetProperty("status").GetString() == "failed", failed.ToString());
         Assert.Contains(schema, failed.GetProperty("error").GetString());
-        var targets = (await admin.GetFromJsonAsync<JsonElement>("/admin/migrations?pageSize=200")).GetProperty("targets").GetProperty("items").EnumerateArray().ToList();
-        var failedTargets = targets.Where(target => target.GetProperty("state").GetString() == "failed").ToList();
-        Assert.Equal([schema], failedTargets.Select(target => target.GetProperty("schema").GetString()!).ToArray());
-        Assert.Contains("labels", failedTargets[0].GetProperty("lastError").GetString());
-        Assert.All(targets.Where(target => target.GetProperty("schema").GetString() != schema),
-            target => Assert.Equal("succeeded", target.GetProperty("state").GetString()));
+        foreach (var ((busyTenant, busyProject), workload) in projects.Zip(workloads))
+        {
+            await workload.WaitForMoreAsync(writes: 2, reads: 2, TimeSpan.FromSeconds(60));
+            await workload.StopAsync();
+            Assert.True(workload.Failures.Count == 0, $"{workload.Failures.Count} requests failed: {string.Join(" | ", workload.Failures.Take(5))}");
+            await workload.AssertEveryAcknowledgedWriteIsPresentAsync(busyTenant.Api, busyProject);
+        }
+        var targets = await TargetsAsync([broken.Id, healthy.Id]);
+        var failedTargets = targets.Where(target => target.State == "Failed").ToList();
+        Assert.Equal([schema], failedTargets.Select(target => target.Schema).ToArray());
+        Assert.Contains("labels", failedTargets[0].Error);
+        Assert.All(targets.Where(target => target.Schema != schema), target => Assert.Equal("Succeeded", target.State));
         using (var listed = await healthy.Api.GetAsync("/projects"))
         {
             Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
@@ -132,9 +167,11 @@ public sealed class FleetMigrationTests(OperationsFixture stack)
         using var admin = await App.AdminClientAsync();
         var redis = await OperationWatch.RedisAsync(App);
         var (latest, previous) = await VersionsAsync(admin);
+        var own = new List<Guid>();
         for (var i = 0; i < 3; i++)
         {
-            (await TestTenants.CreateAsync(App, i == 2 ? "enterprise" : "business")).Dispose();
+            using var tenant = await TestTenants.CreateAsync(App, i == 2 ? "enterprise" : "business");
+            own.Add(tenant.Id);
         }
         await MigrateAsync(admin, new { targetVersion = previous, canary = 0 }, expected: "succeeded");
 
@@ -155,11 +192,47 @@ public sealed class FleetMigrationTests(OperationsFixture stack)
         var operation = await OperationWatch.WaitForEndAsync(admin, location);
         Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
         Assert.True(operation.GetProperty("attempts").GetInt32() >= 2, operation.ToString());
-        var state = await admin.GetFromJsonAsync<JsonElement>("/admin/migrations?pageSize=200");
-        Assert.Equal([latest], state.GetProperty("summary").GetProperty("byVersion").EnumerateObject().Select(version => version.Name).ToArray());
+        Assert.All(await TargetsAsync(own), target => Assert.Equal(latest, target.Version));
         await using var catalog = await App.OpenAsync("catalog");
         Assert.Equal(0L, await catalog.ScalarAsync<long>("SELECT count(*) FROM target_migrations WHERE operation_id = $1 AND (state <> 'Succeeded' OR attempts <> 1)", operationId));
-        Assert.True(await catalog.ScalarAsync<long>("SELECT count(*) FROM target_migrations WHERE operation_id = $1", operationId) >= 4);
+        Assert.Equal(3L, await catalog.ScalarAsync<long>("SELECT count(*) FROM target_migrations WHERE operation_id = $1 AND tenant_id = ANY($2)", operationId, own.ToArray()));
+    }
+
+    private sealed record Target(Guid? TenantId, string Schema, string Version, string? State, string? Error);
+
+    /// <summary>
+    /// The storage targets a test owns (its tenants') and the platform's (shared tables and templates), with the state of
+    /// their latest migration, read from the catalog: what other tests left in the stack is not counted.
+    /// </summary>
+    private async Task<List<Target>> TargetsAsync(IEnumerable<Guid> tenantIds)
+    {
+        var ids = tenantIds.ToArray();
+        await using var catalog = await App.OpenAsync("catalog");
+        await using var command = new Npgsql.NpgsqlCommand("""
+            SELECT t.tenant_id, t.schema, t.migration_version, m.state, m.error
+            FROM storage_targets t
+            LEFT JOIN LATERAL (SELECT state, error FROM target_migrations WHERE target_id = t.id ORDER BY operation_id DESC LIMIT 1) m ON true
+            WHERE t.tenant_id IS NULL OR t.tenant_id = ANY($1)
+            """, catalog);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = ids });
+        var targets = new List<Target>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            targets.Add(new Target(reader.IsDBNull(0) ? null : reader.GetGuid(0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+        // Every tenant of the three tiers has its own target but the row tier's; the platform's are always there.
+        Assert.Contains(targets, target => target.TenantId is null);
+        return targets;
+    }
+
+    private static async Task<string> StartMigrationAsync(HttpClient admin, object body, string faultPlan)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/migrations") { Content = JsonContent.Create(body), Headers = { { "X-Fault-Injection", faultPlan } } };
+        using var started = await admin.SendAsync(request);
+        Assert.True(started.StatusCode == HttpStatusCode.Accepted, $"POST /admin/migrations answered {(int)started.StatusCode}: {await started.Content.ReadAsStringAsync()}");
+        return started.Headers.Location!.ToString();
     }
 
     /// <summary>How many of the three tenants' task tables (shared, schema, database) have a labels column.</summary>

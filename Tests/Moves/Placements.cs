@@ -133,5 +133,9 @@ public static class OperationWatch
     public static Task ReleaseAsync(IDatabase redis, Guid operationId, string step) =>
         redis.StringSetAsync($"tt:test:released:{operationId}:{step}", "1", TimeSpan.FromHours(1));
 
+    /// <summary>When the operation started and finished, as the Provisioner recorded it.</summary>
+    public static (DateTimeOffset StartedAt, DateTimeOffset FinishedAt) Interval(JsonElement operation) =>
+        (operation.GetProperty("startedAt").GetDateTimeOffset(), operation.GetProperty("finishedAt").GetDateTimeOffset());
+
     public static Guid IdOf(string location) => Guid.Parse(location[(location.LastIndexOf('/') + 1)..]);
 }

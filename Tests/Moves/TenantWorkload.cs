@@ -15,6 +15,8 @@ public sealed class TenantWorkload : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, string> _acknowledged = new();
     private readonly ConcurrentBag<string> _failures = [];
+    private readonly ConcurrentQueue<DateTimeOffset> _writeTimes = new();
+    private readonly ConcurrentQueue<DateTimeOffset> _readTimes = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
     private long _writes;
@@ -45,6 +47,26 @@ public sealed class TenantWorkload : IAsyncDisposable
     public long Reads => Interlocked.Read(ref _reads);
 
     public TimeSpan LongestWrite => TimeSpan.FromTicks(Interlocked.Read(ref _longestWriteTicks));
+
+    /// <summary>Successful writes answered between two instants (e.g. an operation's own start and end).</summary>
+    public int WritesBetween(DateTimeOffset from, DateTimeOffset to) => _writeTimes.Count(at => at >= from && at <= to);
+
+    /// <summary>Successful reads answered between two instants.</summary>
+    public int ReadsBetween(DateTimeOffset from, DateTimeOffset to) => _readTimes.Count(at => at >= from && at <= to);
+
+    /// <summary>Waits until at least this many more writes and reads succeeded than had when it was called.</summary>
+    public async Task WaitForMoreAsync(int writes, int reads, TimeSpan timeout)
+    {
+        var (writesBefore, readsBefore) = (_writeTimes.Count, _readTimes.Count);
+        var deadline = Stopwatch.StartNew();
+        while (_writeTimes.Count < writesBefore + writes || _readTimes.Count < readsBefore + reads)
+        {
+            Assert.True(deadline.Elapsed < timeout,
+                $"the workload made {_writeTimes.Count - writesBefore} writes and {_readTimes.Count - readsBefore} reads in {timeout.TotalSeconds:0} s; expected {writes} and {reads}. " +
+                $"Failures: {string.Join(" | ", _failures.Take(3))}");
+            await Task.Delay(50);
+        }
+    }
 
     public static TenantWorkload Start(IReadOnlyList<HttpClient> replicas, string projectId) => new(replicas, projectId);
 
@@ -140,6 +162,7 @@ public sealed class TenantWorkload : IAsyncDisposable
             }
             id ??= JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
             _acknowledged[id] = title;
+            _writeTimes.Enqueue(DateTimeOffset.UtcNow);
             return id;
         }
     }
@@ -152,7 +175,11 @@ public sealed class TenantWorkload : IAsyncDisposable
             {
                 using var response = await client.GetAsync($"/projects/{projectId}/tasks?pageSize=20");
                 Interlocked.Increment(ref _reads);
-                if (!response.IsSuccessStatusCode)
+                if (response.IsSuccessStatusCode)
+                {
+                    _readTimes.Enqueue(DateTimeOffset.UtcNow);
+                }
+                else
                 {
                     _failures.Add($"GET tasks on {client.BaseAddress}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
                 }

@@ -34,9 +34,14 @@ public sealed class TierMoveTests(OperationsFixture stack, ITestOutputHelper out
         var before = TestPlacement.From(await GetTenantAsync(admin, tenant.Id));
 
         await using var workload = TenantWorkload.Start(replicas, project);
-        await Task.Delay(500);
-        var location = await StartMoveAsync(admin, tenant.Id, to, "pause:verified");
+        await workload.WaitForMoreAsync(writes: 5, reads: 5, TimeSpan.FromSeconds(60));
+        var location = await StartMoveAsync(admin, tenant.Id, to, "pause:copied,pause:verified");
         var operationId = OperationWatch.IdOf(location);
+
+        // Copied at one snapshot, change capture on: the workload goes on against the source, and the move must catch it up.
+        await OperationWatch.WaitUntilPausedAsync(redis, operationId, "copied");
+        await workload.WaitForMoreAsync(writes: 10, reads: 10, TimeSpan.FromSeconds(60));
+        await OperationWatch.ReleaseAsync(redis, operationId, "copied");
 
         // Frozen and verified, just before the flip: the test's own comparison of every row, both sides.
         await OperationWatch.WaitUntilPausedAsync(redis, operationId, "verified");
@@ -56,11 +61,14 @@ public sealed class TierMoveTests(OperationsFixture stack, ITestOutputHelper out
 
         var operation = await OperationWatch.WaitForEndAsync(admin, location);
         Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
-        await Task.Delay(1000);
+        // Writes and reads go on at the new placement after the flip.
+        await workload.WaitForMoreAsync(writes: 5, reads: 5, TimeSpan.FromSeconds(60));
         await workload.StopAsync();
 
         Assert.True(workload.Failures.Count == 0, $"{workload.Failures.Count} requests failed: {string.Join(" | ", workload.Failures.Take(5))}");
-        Assert.True(workload.Writes > 20 && workload.Reads > 20, $"the workload ran too little: {workload.Writes} writes, {workload.Reads} reads");
+        var (startedAt, finishedAt) = OperationWatch.Interval(operation);
+        var (writesDuring, readsDuring) = (workload.WritesBetween(startedAt, finishedAt), workload.ReadsBetween(startedAt, finishedAt));
+        Assert.True(writesDuring >= 10 && readsDuring >= 10, $"the workload overlapped the move too little: {writesDuring} writes, {readsDuring} reads during it");
         foreach (var replica in replicas)
         {
             await workload.AssertEveryAcknowledgedWriteIsPresentAsync(replica, project);
@@ -145,15 +153,29 @@ public sealed class TierMoveTests(OperationsFixture stack, ITestOutputHelper out
         var other = before.Server == "postgres-dedicated" ? "postgres-dedicated-2" : "postgres-dedicated";
 
         await using var workload = TenantWorkload.Start(replicas, project);
-        await Task.Delay(500);
-        using var response = await admin.PostAsJsonAsync($"/admin/tenants/{tenant.Id}/move", new { server = other });
+        await workload.WaitForMoreAsync(writes: 5, reads: 5, TimeSpan.FromSeconds(60));
+        var redis = await OperationWatch.RedisAsync(App);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/admin/tenants/{tenant.Id}/move")
+        {
+            Content = JsonContent.Create(new { server = other }),
+            Headers = { { "X-Fault-Injection", "pause:copied" } },
+        };
+        using var response = await admin.SendAsync(request);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var operationId = OperationWatch.IdOf(response.Headers.Location!.ToString());
+        await OperationWatch.WaitUntilPausedAsync(redis, operationId, "copied");
+        await workload.WaitForMoreAsync(writes: 10, reads: 10, TimeSpan.FromSeconds(60));
+        await OperationWatch.ReleaseAsync(redis, operationId, "copied");
         var operation = await OperationWatch.WaitForEndAsync(admin, response.Headers.Location!.ToString());
         Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
-        await Task.Delay(500);
+        await workload.WaitForMoreAsync(writes: 5, reads: 5, TimeSpan.FromSeconds(60));
         await workload.StopAsync();
 
         Assert.True(workload.Failures.Count == 0, string.Join(" | ", workload.Failures.Take(5)));
+        var (startedAt, finishedAt) = OperationWatch.Interval(operation);
+        Assert.True(workload.WritesBetween(startedAt, finishedAt) >= 10, $"only {workload.WritesBetween(startedAt, finishedAt)} writes during the move");
+        Assert.True(operation.GetProperty("report").GetProperty("tables").GetProperty("tasks").GetProperty("changedKeys").GetInt32() > 0,
+            "the writers' tasks should have been caught up");
         await workload.AssertEveryAcknowledgedWriteIsPresentAsync(replicas[0], project);
         var after = await GetTenantAsync(admin, tenant.Id);
         Assert.Equal(other, TestPlacement.From(after).Server);

@@ -89,12 +89,16 @@ public sealed class AdminInputTests(StackFixture stack)
     [InlineData("/admin/tenants/x';--/suspend")]
     [InlineData("/admin/tenants?plan=free%00")]
     [InlineData("/admin/tenants?status=%00")]
-    public async Task Bad_query_and_route_values_answer_400(string path)
+    public async Task Bad_query_and_route_values_answer_400_and_change_nothing(string path)
     {
         using var admin = await stack.App.AdminClientAsync();
+        var since = await ClockAsync();
+        var suspended = await SuspendedAsync();
         using var response = path.EndsWith("/suspend") ? await admin.PostAsync(path, null) : await admin.GetAsync(path);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Nothing, await MadeSinceAsync(since));
+        Assert.Equal(suspended, await SuspendedAsync());
     }
 
     [Fact]
@@ -109,24 +113,31 @@ public sealed class AdminInputTests(StackFixture stack)
     [Fact]
     public async Task Without_a_token_admin_routes_answer_401_and_change_nothing()
     {
-        var before = await CountsAsync();
+        var since = await ClockAsync();
         using var anonymous = stack.App.CreateHttpClient("provisioner");
         using var create = await anonymous.PostJsonAsync("/admin/tenants", new { slug = AdminApi.NewSlug(), name = "Anon", plan = "free" });
         Assert.Equal(HttpStatusCode.Unauthorized, create.StatusCode);
         Assert.Equal("application/problem+json", create.Content.Headers.ContentType?.MediaType);
         using var list = await anonymous.GetAsync("/admin/plans");
         Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
-        Assert.Equal(before, await CountsAsync());
+        Assert.Equal(Nothing, await MadeSinceAsync(since));
     }
 
     [Theory]
     [InlineData("garbage")]
     [InlineData("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJwbGF0Zm9ybS1hZG1pbiIsInJvbGUiOiJwbGF0Zm9ybS1hZG1pbiJ9.")]
-    public async Task A_bad_token_answers_401(string token)
+    public async Task A_bad_token_answers_401_and_changes_nothing(string token)
     {
         using var client = stack.App.Authorized("provisioner", token);
         using var response = await client.GetAsync("/admin/plans");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+
+        var since = await ClockAsync();
+        using var create = await client.PostJsonAsync("/admin/tenants", new { slug = AdminApi.NewSlug(), name = "Forged", plan = "enterprise" });
+        Assert.Equal(HttpStatusCode.Unauthorized, create.StatusCode);
+        Assert.Equal("application/problem+json", create.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Nothing, await MadeSinceAsync(since));
     }
 
     [Fact]
@@ -137,19 +148,21 @@ public sealed class AdminInputTests(StackFixture stack)
         var (clientId, secret) = await admin.CreateClientAsync(tenant.GetProperty("id").GetString()!, "admin");
         using var tenantClient = stack.App.Authorized("provisioner", await stack.App.TokenAsync(clientId, secret));
 
-        var before = await CountsAsync();
+        var since = await ClockAsync();
+        var suspended = await SuspendedAsync();
         using var create = await tenantClient.PostJsonAsync("/admin/tenants", new { slug = AdminApi.NewSlug(), name = "Sneaky", plan = "enterprise" });
         Assert.Equal(HttpStatusCode.Forbidden, create.StatusCode);
         Assert.Equal("application/problem+json", create.Content.Headers.ContentType?.MediaType);
         using var suspend = await tenantClient.PostAsync($"/admin/tenants/{tenant.GetProperty("id").GetString()}/suspend", null);
         Assert.Equal(HttpStatusCode.Forbidden, suspend.StatusCode);
-        Assert.Equal(before, await CountsAsync());
+        Assert.Equal(Nothing, await MadeSinceAsync(since));
+        Assert.Equal(suspended, await SuspendedAsync());
     }
 
     private async Task AssertRejectedAsync(HttpStatusCode expected, Func<HttpClient, Task<HttpResponseMessage>> send, string? detailMentions)
     {
         using var admin = await stack.App.AdminClientAsync();
-        var before = await CountsAsync();
+        var since = await ClockAsync();
         using var response = await send(admin);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(expected == response.StatusCode, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
@@ -158,19 +171,39 @@ public sealed class AdminInputTests(StackFixture stack)
         {
             Assert.Contains(detailMentions, body);
         }
-        Assert.Equal(before, await CountsAsync());
+        Assert.Equal(Nothing, await MadeSinceAsync(since));
     }
 
-    /// <summary>What a rejected request must not change: tenants, schemas, databases and audit events.</summary>
-    private async Task<(long Tenants, long Schemas, long Databases, long Audit)> CountsAsync()
+    private static readonly (long, long, long, long) Nothing = (0, 0, 0, 0);
+
+    private async Task<DateTime> ClockAsync()
     {
+        await using var catalog = await stack.App.OpenAsync("catalog");
+        return (await catalog.ScalarAsync<DateTime>("SELECT clock_timestamp()")).ToUniversalTime();
+    }
+
+    /// <summary>Suspended tenants: a refused suspension must not have suspended anything.</summary>
+    private async Task<long> SuspendedAsync()
+    {
+        await using var catalog = await stack.App.OpenAsync("catalog");
+        return await catalog.ScalarAsync<long>("SELECT count(*) FROM tenants WHERE status = 'Suspended'");
+    }
+
+    /// <summary>
+    /// What a rejected request must not make, counted from the test's own start so that nothing an earlier test
+    /// left counts: tenants and audit events since then, and schemas and databases of tenants whose ids
+    /// (UUIDv7, time first) were made since then.
+    /// </summary>
+    private async Task<(long Tenants, long Schemas, long Databases, long Audit)> MadeSinceAsync(DateTime since)
+    {
+        const string MadeSince = "to_timestamp(('x' || substr(replace({0}, '_', ''), {1}, 12))::bit(48)::bigint / 1000.0) >= $1";
         await using var catalog = await stack.App.OpenAsync("catalog");
         await using var shared = await stack.App.OpenAsync("tenants");
         await using var dedicated = await stack.App.OpenAsync("postgres-dedicated");
         return (
-            await catalog.ScalarAsync<long>("SELECT count(*) FROM tenants"),
-            await shared.ScalarAsync<long>("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 't\\_%'"),
-            await dedicated.ScalarAsync<long>("SELECT count(*) FROM pg_database WHERE datname LIKE 'tdb\\_%'"),
-            await catalog.ScalarAsync<long>("SELECT count(*) FROM audit_events"));
+            await catalog.ScalarAsync<long>("SELECT count(*) FROM tenants WHERE created_at >= $1", since),
+            await shared.ScalarAsync<long>("SELECT count(*) FROM pg_namespace WHERE nspname ~ '^t_[0-9a-f]{32}$' AND " + string.Format(MadeSince, "nspname", 2), since),
+            await dedicated.ScalarAsync<long>("SELECT count(*) FROM pg_database WHERE datname ~ '^tdb_[0-9a-f]{32}$' AND " + string.Format(MadeSince, "datname", 4), since),
+            await catalog.ScalarAsync<long>("SELECT count(*) FROM audit_events WHERE at >= $1", since));
     }
 }

@@ -9,7 +9,7 @@ namespace TieredTenancy.Tests.Provisioning;
 [Collection(StackCollection.Name)]
 public sealed class ProvisionedStorageTests(StackFixture stack)
 {
-    private static readonly string[] TenantTables = ["projects", "tasks", "comments"];
+    private static readonly string[] TenantTables = ["projects", "tasks", "comments", "audit_entries"];
 
     [Theory]
     [InlineData("free", "row")]
@@ -41,42 +41,79 @@ public sealed class ProvisionedStorageTests(StackFixture stack)
     }
 
     [Fact]
-    public async Task Row_tier_tables_force_RLS_and_the_app_role_sees_only_the_tenant_it_sets()
+    public async Task Row_tier_tables_force_RLS_and_the_app_role_sees_and_changes_only_the_tenant_it_sets_in_every_table()
     {
         using var admin = await stack.App.AdminClientAsync();
         var a = Guid.Parse((await admin.CreateTenantAsync("free")).GetProperty("id").GetString()!);
         var b = Guid.Parse((await admin.CreateTenantAsync("pro")).GetProperty("id").GetString()!);
 
         await using var owner = await stack.App.OpenAsync("tenants");
-        foreach (var table in TenantTables)
+        // Every table of the shared database with a tenant column (the fence is the platform's, not a tenant's).
+        var tables = new List<string>();
+        await using (var list = new NpgsqlCommand("""
+            SELECT table_name FROM information_schema.columns
+            WHERE table_schema = 'public' AND column_name = 'tenant_id' AND table_name <> 'tt_placement_fences' ORDER BY 1
+            """, owner))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+        Assert.Superset(TenantTables.ToHashSet(), tables.ToHashSet());
+        foreach (var table in tables)
         {
             Assert.True(await owner.ScalarAsync<bool>("SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = $1::regclass", $"public.{table}"),
                 $"{table} must have row-level security enabled and forced");
-            Assert.Equal(1L, await owner.ScalarAsync<long>("SELECT count(*) FROM pg_policies WHERE schemaname = 'public' AND tablename = $1", table));
             Assert.False(await owner.ScalarAsync<bool>("SELECT pg_get_userbyid(relowner) = 'tt_app' FROM pg_class WHERE oid = $1::regclass", $"public.{table}"));
         }
         Assert.False(await owner.ScalarAsync<bool>("SELECT rolbypassrls OR rolsuper OR rolinherit FROM pg_roles WHERE rolname = 'tt_app'"));
 
-        // Rows for both tenants, written by the superuser (who bypasses RLS).
-        await owner.ExecuteAsync("INSERT INTO projects (tenant_id, id, name, created_at, updated_at) VALUES ($1, $2, 'A project', now(), now()), ($3, $4, 'B project', now(), now())",
-            a, Guid.CreateVersion7(), b, Guid.CreateVersion7());
+        // A row of each tenant in every table, written by the superuser (who bypasses RLS).
+        foreach (var tenant in new[] { a, b })
+        {
+            var project = Guid.CreateVersion7();
+            var task = Guid.CreateVersion7();
+            await owner.ExecuteAsync("INSERT INTO projects (tenant_id, id, name, created_at, updated_at) VALUES ($1, $2, 'a project', now(), now())", tenant, project);
+            await owner.ExecuteAsync("INSERT INTO tasks (tenant_id, id, project_id, title, status, created_at, updated_at) VALUES ($1, $2, $3, 'a task', 'Todo', now(), now())", tenant, task, project);
+            await owner.ExecuteAsync("INSERT INTO comments (tenant_id, id, task_id, author, body, created_at) VALUES ($1, $2, $3, 'sam', 'a comment', now())", tenant, Guid.CreateVersion7(), task);
+            await owner.ExecuteAsync("INSERT INTO audit_entries (tenant_id, id, at, actor, action) VALUES ($1, $2, now(), 'test', 'test.write')", tenant, Guid.CreateVersion7());
+        }
 
         await using var app = await OpenAsAppRoleAsync();
-        Assert.Equal(0L, await app.ScalarAsync<long>("SELECT count(*) FROM projects"));
-        Assert.Equal(0L, await app.ScalarAsync<long>("SELECT count(*) FROM projects WHERE tenant_id = $1", b));
-
+        foreach (var table in tables)
+        {
+            // No tenant set: nothing, not everything.
+            Assert.Equal(0L, await app.ScalarAsync<long>($"SELECT count(*) FROM public.\"{table}\""));
+        }
         await using (var transaction = await app.BeginTransactionAsync())
         {
             await app.ExecuteAsync("SELECT set_config('app.tenant_id', $1, true)", a.ToString());
-            Assert.Equal(1L, await app.ScalarAsync<long>("SELECT count(*) FROM projects"));
-            Assert.Equal(0L, await app.ScalarAsync<long>("SELECT count(*) FROM projects WHERE tenant_id = $1", b));
+            foreach (var table in tables)
+            {
+                // A raw query, no EF filter: only the tenant set is seen, and another's rows can be neither changed nor removed.
+                Assert.Equal(1L, await app.ScalarAsync<long>($"SELECT count(*) FROM public.\"{table}\""));
+                Assert.Equal(0L, await app.ScalarAsync<long>($"SELECT count(*) FROM public.\"{table}\" WHERE tenant_id = $1", b));
+                Assert.Equal(0, await app.ExecuteAsync($"UPDATE public.\"{table}\" SET id = id WHERE tenant_id = $1", b));
+                Assert.Equal(0, await app.ExecuteAsync($"DELETE FROM public.\"{table}\" WHERE tenant_id = $1", b));
+            }
+            await app.ExecuteAsync("SAVEPOINT smuggle");
             // Writing a row of another tenant is refused by the policy's WITH CHECK.
             var refused = await Assert.ThrowsAsync<PostgresException>(() =>
-                app.ExecuteAsync("INSERT INTO projects (tenant_id, id, name, created_at, updated_at) VALUES ($1, $2, 'smuggled', now(), now())", b, Guid.CreateVersion7()));
+                app.ExecuteAsync("INSERT INTO audit_entries (tenant_id, id, at, actor, action) VALUES ($1, $2, now(), 'smuggler', 'test.write')", b, Guid.CreateVersion7()));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+            await app.ExecuteAsync("ROLLBACK TO SAVEPOINT smuggle");
+            var moved = await Assert.ThrowsAsync<PostgresException>(() =>
+                app.ExecuteAsync("UPDATE projects SET tenant_id = $1 WHERE tenant_id = $2", b, a));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, moved.SqlState);
         }
         // The setting was local to the transaction: nothing leaks to the next use of the connection.
         Assert.Equal(0L, await app.ScalarAsync<long>("SELECT count(*) FROM projects"));
+        foreach (var table in tables)
+        {
+            Assert.Equal(1L, await owner.ScalarAsync<long>($"SELECT count(*) FROM public.\"{table}\" WHERE tenant_id = $1", b));
+        }
     }
 
     [Fact]

@@ -96,12 +96,32 @@ public sealed class TokenTests(StackFixture stack)
         }
         Assert.NotEmpty(await stack.App.TokenAsync(clientId, secret));
 
-        using var listed = await admin.GetAsync("/admin/tenants?plan=pro&status=active&pageSize=200");
-        var page = await listed.JsonAsync();
-        Assert.Equal(200, page.GetProperty("pageSize").GetInt32());
-        Assert.True(page.GetProperty("total").GetInt32() >= 1);
-
         await using var catalog = await stack.App.OpenAsync("catalog");
+        // The filter, proven: exactly the active pro tenants the catalog holds, no other plan or status, this one among them.
+        using (var suspendedOther = await admin.PostAsync($"/admin/tenants/{(await admin.CreateTenantAsync("pro")).GetProperty("id").GetString()}/suspend", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, suspendedOther.StatusCode);
+        }
+        await admin.CreateTenantAsync("business");
+        var activePro = await catalog.ScalarAsync<long>("SELECT count(*) FROM tenants WHERE plan = 'pro' AND status = 'Active'");
+        var listed = new List<System.Text.Json.JsonElement>();
+        for (var pageNumber = 1; ; pageNumber++)
+        {
+            using var response = await admin.GetAsync($"/admin/tenants?plan=pro&status=active&page={pageNumber}&pageSize=50");
+            var page = await response.JsonAsync();
+            Assert.Equal(50, page.GetProperty("pageSize").GetInt32());
+            Assert.Equal(activePro, page.GetProperty("total").GetInt32());
+            var items = page.GetProperty("items").EnumerateArray().ToList();
+            listed.AddRange(items);
+            if (items.Count < 50)
+            {
+                break;
+            }
+        }
+        Assert.Equal(activePro, listed.Count);
+        Assert.All(listed, tenant => Assert.Equal(("pro", "active"), (tenant.GetProperty("plan").GetString(), tenant.GetProperty("status").GetString())));
+        Assert.Contains(listed, tenant => tenant.GetProperty("id").GetString() == id);
+
         Assert.Equal(1L, await catalog.ScalarAsync<long>("SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'tenant.suspend'", Guid.Parse(id)));
         Assert.Equal(1L, await catalog.ScalarAsync<long>("SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'tenant.resume'", Guid.Parse(id)));
         Assert.Equal(1L, await catalog.ScalarAsync<long>("SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'client.create'", Guid.Parse(id)));

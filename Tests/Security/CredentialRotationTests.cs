@@ -31,21 +31,32 @@ public sealed class CredentialRotationTests(OperationsFixture stack, ITestOutput
         var old = await CatalogSecrets.TenantCredentialsAsync(App, tenant.Id);
 
         await using var workload = TenantWorkload.Start(replicas, project);
-        await Task.Delay(500);
-        JsonElement operation;
-        using (var rotated = await admin.PostAsync($"/admin/tenants/{tenant.Id}/rotate-credentials", null))
+        await workload.WaitForMoreAsync(writes: 5, reads: 5, TimeSpan.FromSeconds(60));
+        // Held while the old login drains (the placement already names the new one), so the workload provably runs through the switch.
+        var redis = await OperationWatch.RedisAsync(App);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/admin/tenants/{tenant.Id}/rotate-credentials")
         {
-            operation = await TestTenant.ExpectAsync(rotated, HttpStatusCode.OK);
-        }
-        await Task.Delay(500);
+            Headers = { { "X-Fault-Injection", "pause:draining" }, { "Prefer", "respond-async" } },
+        };
+        using var started = await admin.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var operationId = OperationWatch.IdOf(started.Headers.Location!.ToString());
+        await OperationWatch.WaitUntilPausedAsync(redis, operationId, "draining");
+        await workload.WaitForMoreAsync(writes: 10, reads: 10, TimeSpan.FromSeconds(60));
+        await OperationWatch.ReleaseAsync(redis, operationId, "draining");
+        var operation = await OperationWatch.WaitForEndAsync(admin, started.Headers.Location!.ToString());
+        await workload.WaitForMoreAsync(writes: 5, reads: 5, TimeSpan.FromSeconds(60));
         await workload.StopAsync();
+        var draining = operation.GetProperty("phases").EnumerateArray().Single(phase => phase.GetProperty("name").GetString() == "draining");
+        var (drainStart, drainEnd) = (draining.GetProperty("startedAt").GetDateTimeOffset(), draining.GetProperty("finishedAt").GetDateTimeOffset());
+        Assert.True(workload.WritesBetween(drainStart, drainEnd) >= 10 && workload.ReadsBetween(drainStart, drainEnd) >= 10,
+            $"the workload overlapped the drain too little: {workload.WritesBetween(drainStart, drainEnd)} writes, {workload.ReadsBetween(drainStart, drainEnd)} reads");
 
         Assert.Equal("rotate", operation.GetProperty("kind").GetString());
         Assert.Equal("succeeded", operation.GetProperty("status").GetString());
         var report = operation.GetProperty("report");
         Assert.Equal(old.Username, report.GetProperty("previousLogin").GetString());
         Assert.True(workload.Failures.Count == 0, $"{workload.Failures.Count} requests failed: {string.Join(" | ", workload.Failures.Take(5))}");
-        Assert.True(workload.Writes > 10 && workload.Reads > 10, $"the workload ran too little: {workload.Writes} writes, {workload.Reads} reads");
         foreach (var replica in replicas)
         {
             await workload.AssertEveryAcknowledgedWriteIsPresentAsync(replica, project);
@@ -122,7 +133,7 @@ public sealed class CredentialRotationTests(OperationsFixture stack, ITestOutput
         var operation = await OperationWatch.WaitForEndAsync(admin, location);
         Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
         Assert.True(operation.GetProperty("attempts").GetInt32() >= 2, operation.ToString());
-        await Task.Delay(500);
+        await workload.WaitForMoreAsync(writes: 5, reads: 5, TimeSpan.FromSeconds(60));
         await workload.StopAsync();
 
         Assert.True(workload.Failures.Count == 0, $"{workload.Failures.Count} requests failed: {string.Join(" | ", workload.Failures.Take(5))}");

@@ -40,10 +40,22 @@ public sealed class LeastPrivilegeTests(StackFixture stack)
         await using var catalog = await OpenAsync(await ApiEnvironmentAsync(), "catalog");
         Assert.Equal("tt_resolver", await catalog.ScalarAsync<string>("SELECT current_user"));
         Assert.False(await catalog.ScalarAsync<bool>("SELECT rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb FROM pg_roles WHERE rolname = current_user"));
-        Assert.True(await catalog.ScalarAsync<long>("SELECT count(*) FROM tenants") >= 0);
-        Assert.True(await catalog.ScalarAsync<long>("SELECT count(*) FROM plans") > 0);
-        // Which clients' tokens to refuse, and nothing else about them.
-        Assert.True(await catalog.ScalarAsync<long>("SELECT count(client_id) + count(generation) + count(rotated_at) + count(revoked_at) FROM api_clients") >= 0);
+        // What it reads is the catalog's own: the same rows the owner sees (a policy or a view hiding rows would show here).
+        using (var admin = await stack.App.AdminClientAsync())
+        {
+            await Provisioning.AdminApi.CreateTenantAsync(admin, "free");
+        }
+        await using var owner = await stack.App.OpenAsync("catalog");
+        foreach (var query in new[] { "SELECT count(*) FROM tenants", "SELECT count(*) FROM plans" })
+        {
+            var seen = await catalog.ScalarAsync<long>(query);
+            Assert.True(seen > 0, $"{query}: the resolver sees no rows");
+            Assert.Equal(await owner.ScalarAsync<long>(query), seen);
+        }
+        // Which clients' tokens to refuse, and nothing else about them: the platform admin's client is among them, generation and all.
+        const string Revocation = "SELECT count(client_id) + count(generation) + count(rotated_at) + count(revoked_at) FROM api_clients";
+        Assert.Equal(await owner.ScalarAsync<long>(Revocation), await catalog.ScalarAsync<long>(Revocation));
+        Assert.True(await catalog.ScalarAsync<int>("SELECT generation FROM api_clients WHERE client_id = 'platform-admin'") >= 1);
 
         foreach (var statement in new[]
         {
@@ -85,7 +97,12 @@ public sealed class LeastPrivilegeTests(StackFixture stack)
     public async Task The_provisioner_acts_as_its_own_role_that_is_not_a_superuser_on_every_server()
     {
         var environment = ServiceProcesses.Environment((await ServiceProcesses.OfAsync(stack.App, "provisioner", 1, "Provisioner")).Single().Service);
-        foreach (var name in new[] { "catalog", "tenants", "postgres-dedicated", "postgres-dedicated-2" }.Where(name => environment.ContainsKey($"ConnectionStrings__{name}")))
+        // Every server of the stack: the main one's two databases and each dedicated server the app model holds.
+        var servers = TestStack.ServiceResourceNames(stack.App).Where(name => name.StartsWith("postgres-dedicated", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(servers);
+        string[] logins = ["catalog", "tenants", .. servers];
+        Assert.All(logins, name => Assert.True(environment.ContainsKey($"ConnectionStrings__{name}"), $"the Provisioner has no login for {name}"));
+        foreach (var name in logins)
         {
             await using var connection = await OpenAsync(environment, name);
             Assert.Equal("tt_provisioner", await connection.ScalarAsync<string>("SELECT current_user"));

@@ -110,12 +110,13 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task While_a_tenants_writes_are_frozen_its_writes_wait_and_its_reads_do_not()
+    public async Task While_a_tenants_writes_are_frozen_its_writes_wait_on_the_lock_and_its_reads_do_not()
     {
         var tenant = Guid.CreateVersion7();
         await using var mover = await stack.App.OpenAsync("tenants");
         await mover.ExecuteAsync($"SELECT pg_advisory_lock({PlacementFence.LockSpace}, hashtext($1::text))", tenant);
         var builder = await stack.App.AppRoleConnectionAsync();
+        builder.ApplicationName = $"freeze-test-{tenant:N}";
         await using var twoConnections = NpgsqlDataSource.Create(builder.ConnectionString);
 
         await using var writer = Context(twoConnections);
@@ -124,13 +125,26 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
         await using (var reader = Context(twoConnections))
         {
             reader.BindTo(new TenantBinding(tenant, TenantBinding.LoginRole, "public", "tenants", Epoch: 1, Writes: false));
-            Assert.Empty(await reader.Projects.ToListAsync());
+            // Bounded: a read blocked by the freeze fails here instead of hanging the run.
+            Assert.Empty(await reader.Projects.ToListAsync().WaitAsync(TimeSpan.FromSeconds(30)));
         }
-        await Task.Delay(300);
+
+        // PostgreSQL's own word that the write reached it and waits on the tenant's advisory lock, held by the mover.
+        var moverPid = await mover.ScalarAsync<int>("SELECT pg_backend_pid()");
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var watch = await stack.App.OpenAsync("tenants");
+            return await watch.ScalarAsync<bool>("""
+                SELECT EXISTS (
+                  SELECT FROM pg_stat_activity a
+                  WHERE a.application_name = $1 AND a.wait_event_type = 'Lock' AND a.wait_event = 'advisory'
+                    AND $2 = ANY (pg_blocking_pids(a.pid)))
+                """, builder.ApplicationName, moverPid);
+        }, TimeSpan.FromSeconds(30), "the write should be waiting on the tenant's advisory lock held by the mover");
         Assert.False(write.IsCompleted, "a write went ahead while the tenant's writes were frozen");
 
         await mover.ExecuteAsync($"SELECT pg_advisory_unlock({PlacementFence.LockSpace}, hashtext($1::text))", tenant);
-        Assert.Empty(await write.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Empty(await write.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     private TenantDataContext Context(NpgsqlDataSource? dataSource = null)
