@@ -62,20 +62,15 @@ public sealed class UsageTests(CapacityFixture stack, ITestOutputHelper output)
         await over.CreateProjectAsync("one");
         await over.CreateProjectAsync("two");
         await within.CreateProjectAsync("one");
-        try
+        // The plan shrinks under its tenants: one now holds more projects than it allows.
+        await using (await admin.ChangePlanLimitsAsync("pro", maxProjects: 1))
         {
-            // The plan shrinks under its tenants: one now holds more projects than it allows.
-            await admin.SetPlanLimitsAsync("pro", 600, 60, 10, maxProjects: 1, 2_000);
             var listed = await TestTenant.ExpectAsync(await admin.GetAsync("/admin/tenants?overLimits=true&plan=pro&pageSize=200"), HttpStatusCode.OK);
             var ids = listed.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("id").GetGuid()).ToList();
             Assert.Contains(over.Id, ids);
             Assert.DoesNotContain(within.Id, ids);
             var usage = await TestTenant.ExpectAsync(await admin.GetAsync($"/admin/tenants/{over.Id}/usage"), HttpStatusCode.OK);
             Assert.Equal("projects: 2 of 1", usage.GetProperty("overLimits")[0].GetString());
-        }
-        finally
-        {
-            await admin.SetPlanLimitsAsync("pro", 600, 60, 10, 50, 2_000);
         }
     }
 
