@@ -106,41 +106,64 @@ public sealed class TierMoveTests(OperationsFixture stack, ITestOutputHelper out
         DisposeAll(tenant, replicas);
     }
 
-    [Fact]
-    public async Task A_replica_that_missed_the_broadcast_is_refused_by_the_old_placement_and_serves_the_new_one()
+    [Theory]
+    [InlineData("pro", "business")]
+    [InlineData("business", "enterprise")]
+    [InlineData("enterprise", "pro")]
+    public async Task A_replica_that_missed_the_broadcast_is_refused_by_the_old_placement_serves_the_new_one_and_never_another_tenant(string from, string to)
     {
         using var admin = await App.AdminClientAsync();
-        var (tenant, project, replicas) = await SeededTenantAsync("pro");
-        // Both replicas cache the entry (epoch 1, the shared tables) before the move.
+        var (tenant, project, replicas) = await SeededTenantAsync(from);
+        // A neighbour at the same old placement's tier, which stays where it is.
+        using var neighbour = await TestTenants.CreateAsync(App, from);
+        var neighbourProject = (await neighbour.CreateProjectAsync("neighbour's")).GetProperty("id").GetString()!;
+        var neighbourTask = await neighbour.Api.CreateTaskAsync(neighbourProject, "the neighbour's task");
+        var before = TestPlacement.From(await GetTenantAsync(admin, tenant.Id));
+        // Both replicas cache the entry (epoch 1, the old placement) before the move.
         foreach (var replica in replicas)
         {
             Assert.Equal(HttpStatusCode.OK, (await replica.GetAsync($"/projects/{project}/tasks")).StatusCode);
         }
-        var location = await StartMoveAsync(admin, tenant.Id, "business", "skip:broadcast");
+        var location = await StartMoveAsync(admin, tenant.Id, to, "skip:broadcast");
         Assert.Equal("succeeded", (await OperationWatch.WaitForEndAsync(admin, location)).GetProperty("status").GetString());
+        var after = TestPlacement.From(await GetTenantAsync(admin, tenant.Id));
 
-        // No replica heard of the move; each is refused by the shared tables' fence, refreshes and works on the schema.
+        // No replica heard of the move; each is refused by the old placement, refreshes and works on the new one.
+        var created = new List<string>();
         for (var round = 0; round < 3; round++)
         {
             foreach (var (writer, reader) in new[] { (replicas[0], replicas[1]), (replicas[1], replicas[0]) })
             {
-                var created = await writer.CreateTaskAsync(project, $"after the move {round}");
+                var task = await writer.CreateTaskAsync(project, $"after the move {round}");
+                created.Add(task);
                 var renamed = $"renamed after the move {round}";
-                using (var update = await writer.PutAsJsonAsync($"/tasks/{created}", new { title = renamed }))
+                using (var update = await writer.PutAsJsonAsync($"/tasks/{task}", new { title = renamed }))
                 {
                     Assert.Equal(HttpStatusCode.OK, update.StatusCode);
                 }
-                var read = await reader.GetFromJsonAsync<JsonElement>($"/tasks/{created}");
+                var read = await reader.GetFromJsonAsync<JsonElement>($"/tasks/{task}");
                 Assert.Equal(renamed, read.GetProperty("title").GetString());
+                // Stale or fresh, a replica never lets one tenant reach the other's rows: each other's ids are not found.
+                using (var foreign = await reader.GetAsync($"/tasks/{neighbourTask}"))
+                {
+                    Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+                }
+                using (var theirs = await neighbour.Api.GetAsync($"/tasks/{task}"))
+                {
+                    Assert.Equal(HttpStatusCode.NotFound, theirs.StatusCode);
+                }
             }
         }
-        await using (var shared = await App.OpenAsync("tenants"))
+        // Nothing landed at the old placement, which the move removed (rows, schema and role, or database and login), and the fence refuses its epoch.
+        await before.AssertGoneAsync(App, tenant.Id);
+        if (before.IsShared)
         {
-            // Nothing landed at the old placement, and its fence still refuses the old epoch.
-            Assert.Equal(0L, await shared.ScalarAsync<long>("SELECT count(*) FROM public.tasks WHERE tenant_id = $1", tenant.Id));
-            Assert.Equal(1L, await shared.ScalarAsync<long>("SELECT refused_through_epoch FROM public.tt_placement_fences WHERE tenant_id = $1", tenant.Id));
-            Assert.Equal(15L + 5 + 6, await shared.ScalarAsync<long>($"SELECT count(*) FROM \"t_{tenant.Id:N}\".tasks WHERE tenant_id = $1", tenant.Id));
+            await using var shared = await App.OpenAsync("tenants");
+            Assert.Equal(before.Epoch, await shared.ScalarAsync<long>("SELECT refused_through_epoch FROM public.tt_placement_fences WHERE tenant_id = $1", tenant.Id));
         }
+        var rows = await after.CountAsync(App, tenant.Id);
+        Assert.Equal(15L + 5 + created.Count, rows["tasks"]);
+        Assert.Equal(HttpStatusCode.OK, (await neighbour.Api.GetAsync($"/tasks/{neighbourTask}")).StatusCode);
         DisposeAll(tenant, replicas);
     }
 
