@@ -32,6 +32,7 @@ public static class ApiServices
         builder.Services.AddStackExchangeRedisCache(_ => { });
         builder.Services.AddHybridCache();
         builder.Services.AddSingleton<TenantRegistryCache>();
+        builder.Services.AddSingleton<RegistryChangeLog>();
         builder.Services.AddHostedService<RegistryChangeListener>();
         return builder;
     }

@@ -39,6 +39,8 @@ app.UseMiddleware<PlacementRetry>();
 app.MapDefaultEndpoints();
 app.MapOpenApiDocument();
 app.MapBaselineEndpoints();
+app.MapRegistryChangesForTests();
+app.MapAdmissionsForTests();
 
 app.MapGroup("")
     .RequireAuthorization()

@@ -44,6 +44,7 @@ app.UseAuthorization();
 
 app.MapDefaultEndpoints();
 app.MapOpenApiDocument();
+app.MapRegistryChangesForTests();
 app.MapTokenEndpoint();
 app.MapSelfServiceClientEndpoints();
 app.MapGroup("/admin")

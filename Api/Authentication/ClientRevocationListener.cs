@@ -13,7 +13,7 @@ namespace TieredTenancy.Api.Authentication;
 /// broadcast converges within that interval.
 /// </summary>
 public sealed class ClientRevocationListener(IConnectionMultiplexer redis, ClientRevocations revocations, IOptions<AccessTokenOptions> options,
-    ILogger<ClientRevocationListener> logger) : BackgroundService
+    RegistryChangeLog changes, ILogger<ClientRevocationListener> logger) : BackgroundService
 {
     private ChannelMessageQueue? _messages;
 
@@ -23,9 +23,11 @@ public sealed class ClientRevocationListener(IConnectionMultiplexer redis, Clien
         _messages = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RegistryChanges.Channel));
         _messages.OnMessage(async message =>
         {
-            if (RegistryChanges.TryReadClientTag(message.Message.ToString(), out var clientId))
+            var (change, publishedAt) = RegistryChanges.Read(message.Message.ToString());
+            if (RegistryChanges.TryReadClientTag(change, out var clientId))
             {
                 await RefreshAsync(() => revocations.RefreshAsync(clientId, CancellationToken.None), $"client {clientId}");
+                changes.Applied(change, publishedAt);
             }
         });
         redis.ConnectionRestored += OnConnectionRestored;

@@ -14,6 +14,7 @@ public static class CapacityServices
         builder.Services.AddExceptionHandler<StatementTimeoutProblem>();
         builder.AddTenantRequestLimits();
         builder.Services.AddSingleton<RequestCounts>();
+        builder.Services.AddSingleton<AdmissionLog>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RequestCounts>());
         return builder;
     }

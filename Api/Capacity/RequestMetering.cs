@@ -6,13 +6,14 @@ using TieredTenancy.Api.Tenants;
 namespace TieredTenancy.Api.Capacity;
 
 /// <summary>Counts each tenant request that passed its plan's limits, in memory (see <see cref="RequestCounts"/>).</summary>
-public sealed class RequestMetering(RequestDelegate next, RequestCounts counts)
+public sealed class RequestMetering(RequestDelegate next, RequestCounts counts, AdmissionLog admissions)
 {
     public Task InvokeAsync(HttpContext http)
     {
         if (http.RequestServices.GetRequiredService<RequestTenant>() is { IsResolved: true } tenant)
         {
             counts.Add(tenant.Tenant);
+            admissions.Admitted(tenant.Tenant.Id);
         }
         return next(http);
     }

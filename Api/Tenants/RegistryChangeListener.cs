@@ -9,8 +9,8 @@ namespace TieredTenancy.Api.Tenants;
 /// being rotated away) on this replica whenever the Provisioner broadcasts a change to it, and
 /// every entry when storage many tenants share changes.
 /// </summary>
-public sealed class RegistryChangeListener(
-    IConnectionMultiplexer redis, TenantRegistryCache registry, DedicatedDataSources dedicatedPools, ILogger<RegistryChangeListener> logger) : IHostedService
+public sealed class RegistryChangeListener(IConnectionMultiplexer redis, TenantRegistryCache registry, DedicatedDataSources dedicatedPools,
+    RegistryChangeLog changes, ILogger<RegistryChangeListener> logger) : IHostedService
 {
     private ChannelMessageQueue? _messages;
 
@@ -19,16 +19,18 @@ public sealed class RegistryChangeListener(
         _messages = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RegistryChanges.Channel));
         _messages.OnMessage(async message =>
         {
-            var text = message.Message.ToString();
+            var (text, publishedAt) = RegistryChanges.Read(message.Message.ToString());
             if (Guid.TryParse(text, out var tenantId))
             {
                 await registry.ForgetAsync(tenantId);
                 dedicatedPools.Retire(tenantId);
+                changes.Applied(text, publishedAt);
                 logger.LogDebug("Registry entry of tenant {TenantId} dropped after a broadcast", tenantId);
             }
             else if (RegistryChanges.IsPlacementTag(text) || text == RegistryChanges.PlansChanged)
             {
                 await registry.ForgetAllAsync();
+                changes.Applied(text, publishedAt);
                 logger.LogInformation("Every registry entry dropped: {Placement} changed", text);
             }
         });

@@ -8,7 +8,7 @@ namespace TieredTenancy.Provisioner.Plans;
 /// so a second instance checks creations, moves and usage against the new limits at once rather
 /// than when its copy expires (30 s).
 /// </summary>
-public sealed class PlanChangeListener(IConnectionMultiplexer redis, PlanCatalog plans) : IHostedService
+public sealed class PlanChangeListener(IConnectionMultiplexer redis, PlanCatalog plans, RegistryChangeLog changes) : IHostedService
 {
     private ChannelMessageQueue? _messages;
 
@@ -17,9 +17,11 @@ public sealed class PlanChangeListener(IConnectionMultiplexer redis, PlanCatalog
         _messages = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RegistryChanges.Channel));
         _messages.OnMessage(message =>
         {
-            if (message.Message == RegistryChanges.PlansChanged)
+            var (change, publishedAt) = RegistryChanges.Read(message.Message.ToString());
+            if (change == RegistryChanges.PlansChanged)
             {
                 plans.Forget();
+                changes.Applied(change, publishedAt);
             }
         });
     }

@@ -22,7 +22,7 @@ public sealed class RegistryBroadcast(IConnectionMultiplexer redis, ILogger<Regi
     {
         try
         {
-            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RegistryChanges.Channel), message);
+            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RegistryChanges.Channel), RegistryChanges.Stamped(message, DateTimeOffset.UtcNow));
         }
         catch (RedisException exception)
         {

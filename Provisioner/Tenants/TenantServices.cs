@@ -1,5 +1,6 @@
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Plans;
+using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Tenants;
 
@@ -13,6 +14,7 @@ public static class TenantServices
         builder.Services.AddSingleton<PlanCatalog>();
         builder.Services.AddHostedService<PlanChangeListener>();
         builder.Services.AddSingleton<RegistryBroadcast>();
+        builder.Services.AddSingleton<RegistryChangeLog>();
         builder.Services.AddScoped<ControlPlaneAudit>();
         builder.Services.AddScoped<TenantLookup>();
         builder.Services.AddScoped<TenantStatusChange>();

@@ -24,6 +24,21 @@ public static class RegistryChanges
     /// <summary>The message that an API client was revoked or rotated.</summary>
     public static string ClientTag(string clientId) => ClientPrefix + clientId;
 
+    /// <summary>
+    /// A message as published: the change and when it was sent (Unix milliseconds), so each replica
+    /// can say how long it took to reach it.
+    /// </summary>
+    public static string Stamped(string change, DateTimeOffset publishedAt) => $"{change}@{publishedAt.ToUnixTimeMilliseconds()}";
+
+    /// <summary>The change a message names, and when it was published (none for a message sent without a stamp).</summary>
+    public static (string Change, DateTimeOffset? PublishedAt) Read(string message)
+    {
+        var at = message.LastIndexOf('@');
+        return at > 0 && long.TryParse(message.AsSpan(at + 1), out var milliseconds)
+            ? (message[..at], DateTimeOffset.FromUnixTimeMilliseconds(milliseconds))
+            : (message, null);
+    }
+
     public static bool TryReadClientTag(string message, out string clientId)
     {
         clientId = message.StartsWith(ClientPrefix, StringComparison.Ordinal) ? message[ClientPrefix.Length..] : "";

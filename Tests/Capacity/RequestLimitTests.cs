@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Aspire.Hosting;
+using TieredTenancy.Tenancy.Registry;
 using TieredTenancy.Tests.Provisioning;
 using TieredTenancy.Tests.Stack;
 using TieredTenancy.Tests.TenantPlane;
@@ -13,7 +14,7 @@ namespace TieredTenancy.Tests.Capacity;
 /// The seed plans' request limits: the rate and burst in one Redis bucket for every replica together
 /// (a busy tenant's replicas take its tokens in batches), the in-flight limit split between the
 /// replicas. A tenant over its rate or its concurrency gets 429 with Retry-After and RateLimit-*
-/// headers on either replica, others of its plan go on, and a plan change shows within a second.
+/// headers on either replica, others of its plan go on, and a plan change shows within a second (by the replicas' own clocks), all counted by the replicas themselves.
 /// </summary>
 [Collection(CapacityCollection.Name)]
 public sealed class RequestLimitTests(CapacityFixture stack, ITestOutputHelper output)
@@ -87,21 +88,20 @@ public sealed class RequestLimitTests(CapacityFixture stack, ITestOutputHelper o
         }
 
         using var admin = await stack.App.AdminClientAsync();
+        var since = DateTimeOffset.UtcNow;
         using (var upgrade = await admin.PutAsJsonAsync($"/admin/tenants/{tenant.Id}/plan", new { plan = "pro" }))
         {
             await TestTenant.ExpectAsync(upgrade, HttpStatusCode.OK);
         }
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(1));
-
-        // A second after the upgrade: the pro plan's burst (60) on both replicas, where free would refill only two or three.
+        // Within a second by the replicas' own clocks; from then on the pro plan's burst (60) on both, where free refills two tokens a second.
+        var delays = await RegistryChangeWatch.AppliedEverywhereAsync(stack.App, "api", 2, tenant.Id.ToString(), since);
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 40; i++)
         {
             using var response = await clients[i % 2].GetAsync("/projects");
             statuses.Add(response.StatusCode);
         }
-        output.WriteLine($"from {clock.Elapsed.TotalSeconds - 1:0.00} s after the upgrade: {statuses.Count(s => s == HttpStatusCode.OK)} of 40 answered 200");
+        output.WriteLine($"the upgrade applied {string.Join(" and ", delays.Select(d => $"{d:0}"))} ms after its broadcast; then {statuses.Count(s => s == HttpStatusCode.OK)} of 40 answered 200");
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
     }
 
@@ -160,39 +160,39 @@ public sealed class RequestLimitTests(CapacityFixture stack, ITestOutputHelper o
         using var admin = await stack.App.AdminClientAsync();
         using var tenant = await TestTenants.CreateAsync(stack.App, "business");
         var clients = replicas.Select(replica => TestTenants.Authorized(replica, tenant.Token)).ToArray();
-        try
+        // 100 a second and bursts of 100: each replica takes 5 tokens at a time (a tenth of a second of its half of the rate).
+        const int burst = 100;
+        const double perSecond = 100;
+        const int batch = 5;
+        var since = DateTimeOffset.UtcNow;
+        await using (await admin.ChangePlanLimitsAsync("business", requestsPerMinute: (int)(perSecond * 60), requestBurst: burst, concurrentRequests: 20))
         {
-            // 100 a second and bursts of 100: each replica takes 5 tokens at a time (a tenth of a second of its half of the rate).
-            const int burst = 100;
-            const double perSecond = 100;
-            const int batch = 5;
-            await admin.SetPlanLimitsAsync("business", (int)(perSecond * 60), burst, 20, 500, 20_000);
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            await RegistryChangeWatch.AppliedEverywhereAsync(stack.App, "api", 2, RegistryChanges.PlansChanged, since);
 
             var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
             var clock = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, 8).Select(async loop =>
             {
-                while (clock.Elapsed < TimeSpan.FromSeconds(2))
+                while (clock.Elapsed < TimeSpan.FromSeconds(3))
                 {
                     using var response = await clients[loop % 2].GetAsync("/projects");
                     statuses.Add(response.StatusCode);
                 }
             }));
-            clock.Stop();
 
+            // What the replicas let through and when, by their own count and clock: the client's pace does not enter it.
+            var admitted = await AdmissionsAsync(replicas, tenant.Id);
             var ok = statuses.Count(status => status == HttpStatusCode.OK);
             var refused = statuses.Count(status => status == HttpStatusCode.TooManyRequests);
-            var allowed = burst + perSecond * clock.Elapsed.TotalSeconds;
-            output.WriteLine($"{statuses.Count} requests in {clock.Elapsed.TotalSeconds:0.00} s over both replicas: {ok} answered 200, {refused} answered 429; the plan allows {allowed:0}");
+            var span = (admitted[^1] - admitted[0]) / 1000.0;
+            var allowed = burst + perSecond * span;
+            output.WriteLine($"{statuses.Count} requests over both replicas: {ok} answered 200, {refused} answered 429; the replicas admitted {admitted.Count} " +
+                $"in {span:0.00} s, where the plan allows {allowed:0} ({admitted.Count / allowed:P1})");
             Assert.Equal(statuses.Count, ok + refused);
+            Assert.Equal(ok, admitted.Count);
             Assert.True(refused > 0, "the requests did not reach the plan's rate; nothing was measured");
             // Never more than the plan; less only by the tokens a replica took and had not spent yet (a batch each, per second).
-            Assert.InRange(ok, allowed - 2 * batch * Math.Ceiling(clock.Elapsed.TotalSeconds) - 2, allowed + 1);
-        }
-        finally
-        {
-            await admin.SetPlanLimitsAsync("business", 3_000, 200, 25, 500, 20_000);
+            Assert.InRange(admitted.Count, allowed - 2 * batch * Math.Ceiling(span) - 2, allowed + 2);
         }
     }
 
@@ -206,23 +206,38 @@ public sealed class RequestLimitTests(CapacityFixture stack, ITestOutputHelper o
         await TestTenant.ExpectAsync(await clients[1].GetAsync("/projects"), HttpStatusCode.OK);
 
         using var admin = await stack.App.AdminClientAsync();
-        try
+        var since = DateTimeOffset.UtcNow;
+        await using (await admin.ChangePlanLimitsAsync("pro", requestsPerMinute: 60, requestBurst: 5))
         {
-            await admin.SetPlanLimitsAsync("pro", 60, 5, 10, 50, 2_000);
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            var delays = await RegistryChangeWatch.AppliedEverywhereAsync(stack.App, "api", 2, RegistryChanges.PlansChanged, since);
+            var before = (await AdmissionsAsync(replicas, tenant.Id)).Count;
             var statuses = new List<HttpStatusCode>();
             for (var i = 0; i < 12; i++)
             {
                 using var response = await clients[i % 2].GetAsync("/projects");
                 statuses.Add(response.StatusCode);
             }
+            var admitted = (await AdmissionsAsync(replicas, tenant.Id)).Skip(before).ToList();
             var ok = statuses.Count(status => status == HttpStatusCode.OK);
-            output.WriteLine($"pro lowered to bursts of 5: {ok} of 12 answered 200");
-            Assert.InRange(ok, 5, 7);
+            var span = admitted.Count > 1 ? (admitted[^1] - admitted[0]) / 1000.0 : 0;
+            output.WriteLine($"pro lowered to bursts of 5, applied {string.Join(" and ", delays.Select(d => $"{d:0}"))} ms after the broadcast: {ok} of 12 answered 200 over {span:0.00} s");
+            Assert.Equal(ok, admitted.Count);
+            // The new bucket's burst, and what one token a second refilled while they were answered (by the replicas' clock).
+            Assert.InRange(ok, 5, 5 + (int)Math.Floor(span) + 1);
+            Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
         }
-        finally
+    }
+
+    /// <summary>Every admission of the tenant on the replicas (Unix ms, the replicas' own clock), oldest first.</summary>
+    private static async Task<List<long>> AdmissionsAsync(IEnumerable<Uri> replicas, Guid tenantId)
+    {
+        var admitted = new List<long>();
+        foreach (var replica in replicas)
         {
-            await admin.SetPlanLimitsAsync("pro", 600, 60, 10, 50, 2_000);
+            using var client = new HttpClient { BaseAddress = replica };
+            admitted.AddRange(await client.GetFromJsonAsync<long[]>($"/testing/admissions?tenant={tenantId}") ?? []);
         }
+        admitted.Sort();
+        return admitted;
     }
 }

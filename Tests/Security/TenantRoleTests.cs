@@ -116,7 +116,7 @@ public sealed class TenantRoleTests(SecurityFixture stack)
         var memberToken = await stack.App.TokenAsync(memberId, memberSecret);
         Assert.Equal("member", new JsonWebToken(memberToken).GetClaim("role").Value);
         var memberReplicas = (await Replicas.BaseAddressesAsync(stack.App, "api", expected: 2)).Select(replica => TestTenants.Authorized(replica, memberToken)).ToList();
-        await ReplicaWatch.UntilEveryReplicaAnswersAsync(memberReplicas, "/projects", HttpStatusCode.OK, TimeSpan.FromSeconds(1), Stopwatch.StartNew());
+        await ReplicaWatch.UntilEveryReplicaAnswersAsync(memberReplicas, "/projects", HttpStatusCode.OK, RegistryChangeWatch.Deadline, Stopwatch.StartNew());
 
         await TestTenant.ExpectProblemAsync(await tenant.Api.PostAsJsonAsync("/clients", new { name = "another admin", role = "admin" }), HttpStatusCode.Forbidden);
         await TestTenant.ExpectProblemAsync(await tenant.Api.PostAsJsonAsync("/clients", new { name = "" }), HttpStatusCode.BadRequest);
@@ -124,9 +124,11 @@ public sealed class TenantRoleTests(SecurityFixture stack)
         await TestTenant.ExpectProblemAsync(await tenant.Api.DeleteAsync($"/clients/{otherTenantsClient}"), HttpStatusCode.NotFound);
         await TestTenant.ExpectProblemAsync(await tenant.Api.DeleteAsync("/clients/tc_nobody"), HttpStatusCode.NotFound);
 
+        var since = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         await TestTenant.ExpectAsync(await tenant.Api.DeleteAsync($"/clients/{memberId}"), HttpStatusCode.NoContent);
-        await ReplicaWatch.UntilEveryReplicaAnswersAsync(memberReplicas, "/projects", HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(1), clock);
+        await RegistryChangeWatch.AppliedEverywhereAsync(stack.App, "api", 2, TieredTenancy.Tenancy.Registry.RegistryChanges.ClientTag(memberId), since);
+        await ReplicaWatch.UntilEveryReplicaAnswersAsync(memberReplicas, "/projects", HttpStatusCode.Unauthorized, RegistryChangeWatch.Deadline, clock);
         memberReplicas.ForEach(replica => replica.Dispose());
 
         var listed = await TestTenant.ExpectAsync(await tenant.Api.GetAsync("/clients"), HttpStatusCode.OK);
