@@ -27,6 +27,12 @@ public sealed class TenantRegistryCache(HybridCache cache, IServiceScopeFactory 
     // Offboarded tenants, known on this replica only: nothing of theirs goes back into Redis after the deletion certificate said none was left.
     private readonly ConcurrentDictionary<Guid, ResolvedTenant> _deleted = new();
 
+    // Tenants being offboarded, kept on this replica only until the next broadcast about them (or a short expiry):
+    // a lookup racing the offboarding's deletion of the tenant's Redis keys must not write one back.
+    private readonly ConcurrentDictionary<Guid, (ResolvedTenant Tenant, DateTimeOffset Until)> _leaving = new();
+
+    private static readonly TimeSpan LeavingExpiry = TimeSpan.FromSeconds(10);
+
     public static string Key(Guid tenantId) => $"t:{tenantId}:registry";
 
     public async ValueTask<ResolvedTenant?> FindAsync(Guid tenantId, CancellationToken cancellationToken)
@@ -35,14 +41,18 @@ public sealed class TenantRegistryCache(HybridCache cache, IServiceScopeFactory 
         {
             return tombstone;
         }
-        var found = await cache.GetOrCreateAsync(Key(tenantId), tenantId, LoadAsync, EntryOptions, Tags, cancellationToken);
-        if (found is { Status: TenantStatus.Deleted })
+        if (_leaving.TryGetValue(tenantId, out var leaving) && leaving.Until > DateTimeOffset.UtcNow)
         {
-            // Deleted is final (ids are never reused): remembered here, and the entry just cached goes from both caches.
-            _deleted[tenantId] = found;
-            await cache.RemoveAsync(Key(tenantId), cancellationToken);
+            return leaving.Tenant;
         }
-        return found;
+        try
+        {
+            return await cache.GetOrCreateAsync(Key(tenantId), tenantId, LoadCacheableAsync, EntryOptions, Tags, cancellationToken);
+        }
+        catch (NotCacheableException notCacheable)
+        {
+            return Remember(notCacheable.Tenant);
+        }
     }
 
     public async ValueTask<ResolvedTenant?> FindBySlugAsync(string slug, CancellationToken cancellationToken)
@@ -66,7 +76,11 @@ public sealed class TenantRegistryCache(HybridCache cache, IServiceScopeFactory 
         return tenant;
     }
 
-    public ValueTask ForgetAsync(Guid tenantId) => cache.RemoveAsync(Key(tenantId));
+    public ValueTask ForgetAsync(Guid tenantId)
+    {
+        _leaving.TryRemove(tenantId, out _);
+        return cache.RemoveAsync(Key(tenantId));
+    }
 
     /// <summary>Drops every tenant's entry (rare: the shared tables changed shape).</summary>
     public ValueTask ForgetAllAsync() => cache.RemoveByTagAsync(Tags[0]);
@@ -78,14 +92,40 @@ public sealed class TenantRegistryCache(HybridCache cache, IServiceScopeFactory 
     public async ValueTask<ResolvedTenant?> RefreshAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         var fresh = await LoadAsync(tenantId, cancellationToken);
-        if (fresh is { Status: TenantStatus.Deleted })
+        if (fresh is { Status: TenantStatus.Offboarding or TenantStatus.Deleted })
         {
-            _deleted[tenantId] = fresh;
             await cache.RemoveAsync(Key(tenantId), cancellationToken);
-            return fresh;
+            return Remember(fresh);
         }
         await cache.SetAsync(Key(tenantId), fresh, EntryOptions, Tags, cancellationToken);
         return fresh;
+    }
+
+    /// <summary>A leaving or deleted tenant, kept on this replica only (deleted is final: ids are never reused).</summary>
+    private ResolvedTenant Remember(ResolvedTenant tenant)
+    {
+        if (tenant.Status == TenantStatus.Deleted)
+        {
+            _deleted[tenant.Id] = tenant;
+            _leaving.TryRemove(tenant.Id, out _);
+        }
+        else
+        {
+            _leaving[tenant.Id] = (tenant, DateTimeOffset.UtcNow + LeavingExpiry);
+        }
+        return tenant;
+    }
+
+    // The factory HybridCache runs: an entry of a tenant that is leaving is thrown past it, so it is written to neither cache.
+    private async ValueTask<ResolvedTenant?> LoadCacheableAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        var tenant = await LoadAsync(tenantId, cancellationToken);
+        return tenant is { Status: TenantStatus.Offboarding or TenantStatus.Deleted } ? throw new NotCacheableException(tenant) : tenant;
+    }
+
+    private sealed class NotCacheableException(ResolvedTenant tenant) : Exception("The tenant is leaving; its entry is not cached.")
+    {
+        public ResolvedTenant Tenant { get; } = tenant;
     }
 
     private async ValueTask<ResolvedTenant?> LoadAsync(Guid tenantId, CancellationToken cancellationToken)

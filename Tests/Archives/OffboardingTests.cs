@@ -44,7 +44,14 @@ public sealed class OffboardingTests(OperationsFixture stack)
         // Refused at once: every replica applied the suspension's broadcast within a second (by the services' own clocks), and refuses from then on.
         await RegistryChangeWatch.AppliedEverywhereAsync(App, "api", 2, leaving.Tenant.Id.ToString(), since);
         await Security.ReplicaWatch.UntilEveryReplicaAnswersAsync(replicas, "/projects", HttpStatusCode.Forbidden, RegistryChangeWatch.Deadline, System.Diagnostics.Stopwatch.StartNew());
+        // The tenant's clients keep asking while it is deleted: a lookup racing the deletion of its Redis keys must not write one back.
+        using var asking = new CancellationTokenSource();
+        var refused = replicas.Select(replica => KeepAskingAsync(replica, asking.Token)).ToList();
         var operation = await OperationWatch.WaitForEndAsync(admin, started.Headers.Location!.ToString());
+        await asking.CancelAsync();
+        var answers = (await Task.WhenAll(refused)).SelectMany(statuses => statuses).ToList();
+        Assert.True(answers.Count >= 10, $"only {answers.Count} requests during the offboarding");
+        Assert.All(answers, status => Assert.Equal(HttpStatusCode.Forbidden, status));
         Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
 
         var tombstone = await TenantAsync(admin, leaving.Tenant.Id);
@@ -88,6 +95,23 @@ public sealed class OffboardingTests(OperationsFixture stack)
         using var again = await admin.PostAsJsonAsync("/admin/tenants", new { slug = leaving.Tenant.Slug, name = "Again", plan });
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         replicas.ForEach(replica => replica.Dispose());
+    }
+
+    private static async Task<List<HttpStatusCode>> KeepAskingAsync(HttpClient replica, CancellationToken stop)
+    {
+        var statuses = new List<HttpStatusCode>();
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var response = await replica.GetAsync("/projects", stop);
+                statuses.Add(response.StatusCode);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }
+        return statuses;
     }
 
     [Fact]
