@@ -96,8 +96,7 @@ public sealed class CredentialRotation(
             await run.SaveStateAsync(state, cancellationToken);
         }
         var credentials = storage.UnprotectCredentials(state.ProtectedCredentials);
-        var admin = servers.DedicatedAdmin(placement.Server);
-        await using (var connection = await admin.OpenConnectionAsync(cancellationToken))
+        await using (var connection = await servers.OpenDedicatedAdminAsync(placement.Server, cancellationToken))
         {
             await storage.CreateLoginAsync(connection, credentials.Username!, credentials.Password!, cancellationToken);
             await DatabaseTierStorage.GrantLoginAsync(connection, placement.Database, credentials.Username!, cancellationToken);
@@ -121,7 +120,7 @@ public sealed class CredentialRotation(
         await run.SaveStateAsync(state, cancellationToken);
 
         await EnterAsync(run, "draining", cancellationToken);
-        await using (var connection = await admin.OpenConnectionAsync(cancellationToken))
+        await using (var connection = await servers.OpenDedicatedAdminAsync(placement.Server, cancellationToken))
         {
             await DrainAsync(connection, parameters.PreviousLogin, state.Report, cancellationToken);
             await run.SaveStateAsync(state, cancellationToken);

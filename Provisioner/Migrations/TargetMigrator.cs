@@ -166,6 +166,7 @@ public sealed class TargetMigrator(
     {
         var connection = new NpgsqlConnection(Sql.ForDatabase(servers.DedicatedConnectionString(target.Server), target.Database));
         await connection.OpenAsync(cancellationToken);
+        await Operations.OperationAttempt.NameAsync(connection, cancellationToken);
         return connection;
     }
 

@@ -125,8 +125,11 @@ public sealed class TierMove(
             // Recorded before anything is made, so a rollback after a crash knows what to remove.
             await run.SaveStateAsync(state, cancellationToken);
             // Whatever an earlier attempt left there goes first (the tenant is not served from the target).
-            await _target.RemoveAsync(TenantId, target, cancellationToken);
-            await _target.CreateAsync(TenantId, target, state.Version, cancellationToken);
+            await run.FencedAsync(async (_, token) =>
+            {
+                await _target.RemoveAsync(TenantId, target, token);
+                await _target.CreateAsync(TenantId, target, state.Version, token);
+            }, cancellationToken);
             state.TargetProtectedConnectionString = target.ProtectedConnectionString;
             await run.SaveStateAsync(state, cancellationToken);
             await PauseAsync("prepared", cancellationToken);
@@ -140,10 +143,10 @@ public sealed class TierMove(
             var capture = Capture(source);
 
             await run.EnterPhaseAsync("capturing", cancellationToken);
-            await capture.InstallAsync(cancellationToken);
+            await run.FencedAsync((_, token) => capture.InstallAsync(token), cancellationToken);
             await PauseAsync("captured", cancellationToken);
 
-            var bulk = await CopyBulkAsync(source, destination, cancellationToken);
+            var bulk = await run.FencedAsync((_, token) => CopyBulkAsync(source, destination, token), cancellationToken);
             await PauseAsync("copied", cancellationToken);
 
             await run.EnterPhaseAsync("verifying-copy", cancellationToken);
@@ -160,7 +163,7 @@ public sealed class TierMove(
             await run.EnterPhaseAsync("catching-up", cancellationToken);
             for (var round = 0; round < mover._options.MaxCatchUpRounds; round++)
             {
-                var applied = await capture.ApplyAsync(destination, cancellationToken);
+                var applied = await run.FencedAsync((_, token) => capture.ApplyAsync(destination, token), cancellationToken);
                 state.Report.ChangedRows += applied;
                 state.Report.CatchUpRounds++;
                 if (applied <= mover._options.FreezeThreshold)
@@ -185,7 +188,7 @@ public sealed class TierMove(
             await PlacementFences.FreezeWritesAsync(freeze, TenantId, mover._options.FreezeWait, cancellationToken);
             try
             {
-                state.Report.ChangedRows += await capture.ApplyAsync(destination, cancellationToken);
+                state.Report.ChangedRows += await run.FencedAsync((_, token) => capture.ApplyAsync(destination, token), cancellationToken);
                 await PauseAsync("frozen", cancellationToken);
 
                 await run.EnterPhaseAsync("verifying", cancellationToken);
@@ -196,7 +199,7 @@ public sealed class TierMove(
                 await run.EnterPhaseAsync("flipping", cancellationToken);
                 await run.SaveStateAsync(state, cancellationToken);
                 await FenceSourceAsync(source.Connection, cancellationToken);
-                await FlipRegistryAsync(cancellationToken);
+                await run.FencedAsync(FlipRegistryAsync, cancellationToken);
                 await PauseAsync("flipped", cancellationToken);
 
                 await run.EnterPhaseAsync("releasing", cancellationToken);
@@ -282,8 +285,11 @@ public sealed class TierMove(
         /// <summary>Retires the source's epoch in the source database, before the registry names the target.</summary>
         private async Task FenceSourceAsync(NpgsqlConnection source, CancellationToken cancellationToken)
         {
-            await PlacementFences.RetireAsync(source, TenantId, _from.Epoch, cancellationToken);
-            state.FencedAt = await PlacementFences.ClockAsync(source, cancellationToken);
+            state.FencedAt = await run.FencedAsync(async (_, token) =>
+            {
+                await PlacementFences.RetireAsync(source, TenantId, _from.Epoch, token);
+                return await PlacementFences.ClockAsync(source, token);
+            }, cancellationToken);
             await run.SaveStateAsync(state, cancellationToken);
         }
 
@@ -295,15 +301,14 @@ public sealed class TierMove(
                 await using var source = await _source.ConnectAsync(_from, cancellationToken);
                 await FenceSourceAsync(source, cancellationToken);
             }
-            await FlipRegistryAsync(cancellationToken);
+            await run.FencedAsync(FlipRegistryAsync, cancellationToken);
             await BroadcastAsync();
         }
 
         /// <summary>The registry names the target (new tier, new plan, epoch + 1), with the move's audit event, in one commit. Idempotent.</summary>
-        private async Task FlipRegistryAsync(CancellationToken cancellationToken)
+        private async Task FlipRegistryAsync(IServiceProvider fenced, CancellationToken cancellationToken)
         {
-            var catalog = services.GetRequiredService<CatalogDbContext>();
-            catalog.ChangeTracker.Clear();
+            var catalog = fenced.GetRequiredService<CatalogDbContext>();
             var tenant = await catalog.Tenants.SingleAsync(t => t.Id == TenantId, cancellationToken);
             var target = state.Target!;
             if (tenant.Placement.Epoch == target.Epoch)
@@ -335,7 +340,7 @@ public sealed class TierMove(
                     MigrationVersion = state.Version!,
                 });
             }
-            services.GetRequiredService<ControlPlaneAudit>().Record("tenant.move", TenantId,
+            fenced.GetRequiredService<ControlPlaneAudit>().Record("tenant.move", TenantId,
                 $"operation={run.Id} plan={parameters.FromPlan}->{parameters.ToPlan} from={state.Report.From} to={state.Report.To} " +
                 $"rows={state.Report.BulkRows}+{state.Report.ChangedRows} changed", run.Operation.Actor);
             await catalog.SaveChangesAsync(cancellationToken);
@@ -351,6 +356,15 @@ public sealed class TierMove(
             await run.EnterPhaseAsync("cleaning-up", cancellationToken);
             await PauseAsync("cleaning-up", cancellationToken);
             await Task.Delay(mover._options.CleanupDelay, cancellationToken);
+            await run.FencedAsync(RemoveSourceAsync, cancellationToken);
+            await BroadcastAsync();
+            await run.FinishAsync(OperationStatus.Succeeded, cancellationToken);
+            mover._logger.LogInformation("Moved tenant {TenantId} from {From} to {To}; writes frozen {Freeze} ms", TenantId, state.Report.From,
+                state.Report.To, state.Report.FreezeMilliseconds);
+        }
+
+        private async Task RemoveSourceAsync(IServiceProvider fenced, CancellationToken cancellationToken)
+        {
             if (parameters.FromIsolation != IsolationKind.Database || await SourceDatabaseExistsAsync(cancellationToken))
             {
                 await using var connection = await _source.ConnectAsync(_from, cancellationToken);
@@ -363,8 +377,7 @@ public sealed class TierMove(
             }
             await _source.RemoveAsync(TenantId, _from, cancellationToken);
 
-            var catalog = services.GetRequiredService<CatalogDbContext>();
-            catalog.ChangeTracker.Clear();
+            var catalog = fenced.GetRequiredService<CatalogDbContext>();
             if (_source.HasOwnTarget)
             {
                 await catalog.StorageTargets
@@ -372,29 +385,26 @@ public sealed class TierMove(
                     .ExecuteDeleteAsync(cancellationToken);
             }
             await SetStatusAsync(catalog, TenantStatus.Active, cancellationToken);
-            await BroadcastAsync();
-            await run.FinishAsync(OperationStatus.Succeeded, cancellationToken);
-            mover._logger.LogInformation("Moved tenant {TenantId} from {From} to {To}; writes frozen {Freeze} ms", TenantId, state.Report.From,
-                state.Report.To, state.Report.FreezeMilliseconds);
         }
 
         /// <summary>Before the flip: the source stays the placement; the capture and whatever was made at the target go.</summary>
         public async Task RollBackAsync(CancellationToken cancellationToken)
         {
             await run.EnterPhaseAsync("rolling-back", cancellationToken);
-            await using (var connection = await _source.ConnectAsync(_from, cancellationToken))
+            await run.FencedAsync(async (fenced, token) =>
             {
-                await Capture(new TenantData(connection, _from.Schema, TenantId)).RemoveAsync(cancellationToken);
-            }
-            if (state.Target is { } target)
-            {
-                await _target.RemoveAsync(TenantId, target.ToPlacement(), cancellationToken);
-            }
-            var catalog = services.GetRequiredService<CatalogDbContext>();
-            catalog.ChangeTracker.Clear();
-            services.GetRequiredService<ControlPlaneAudit>().Record("tenant.move.rolled-back", TenantId,
-                $"operation={run.Id} plan={parameters.FromPlan}->{parameters.ToPlan} error={run.Operation.Error}", run.Operation.Actor);
-            await SetStatusAsync(catalog, TenantStatus.Active, cancellationToken);
+                await using (var connection = await _source.ConnectAsync(_from, token))
+                {
+                    await Capture(new TenantData(connection, _from.Schema, TenantId)).RemoveAsync(token);
+                }
+                if (state.Target is { } target)
+                {
+                    await _target.RemoveAsync(TenantId, target.ToPlacement(), token);
+                }
+                fenced.GetRequiredService<ControlPlaneAudit>().Record("tenant.move.rolled-back", TenantId,
+                    $"operation={run.Id} plan={parameters.FromPlan}->{parameters.ToPlan} error={run.Operation.Error}", run.Operation.Actor);
+                await SetStatusAsync(fenced.GetRequiredService<CatalogDbContext>(), TenantStatus.Active, token);
+            }, cancellationToken);
             await BroadcastAsync();
             await run.FinishAsync(OperationStatus.RolledBack, cancellationToken);
         }
@@ -421,7 +431,7 @@ public sealed class TierMove(
         private async Task<bool> SourceDatabaseExistsAsync(CancellationToken cancellationToken)
         {
             var servers = services.GetRequiredService<TenantServers>();
-            await using var admin = await servers.DedicatedAdmin(_from.Server).OpenConnectionAsync(cancellationToken);
+            await using var admin = await servers.OpenDedicatedAdminAsync(_from.Server, cancellationToken);
             return await Sql.ScalarAsync<int?>(admin, "SELECT 1 FROM pg_database WHERE datname = $1", cancellationToken, _from.Database) is not null;
         }
 

@@ -170,7 +170,7 @@ public sealed class TenantOffboarding(
         {
             return true;
         }
-        await using var admin = await servers.DedicatedAdmin(tenant.Placement.Server).OpenConnectionAsync(cancellationToken);
+        await using var admin = await servers.OpenDedicatedAdminAsync(tenant.Placement.Server, cancellationToken);
         return await Sql.ScalarAsync<int?>(admin, "SELECT 1 FROM pg_database WHERE datname = $1", cancellationToken, tenant.Placement.Database) is not null;
     }
 
@@ -237,7 +237,7 @@ public sealed class TenantOffboarding(
         var database = TenantNames.Database(tenant.Id);
         foreach (var server in servers.DedicatedServers)
         {
-            await using var admin = await servers.DedicatedAdmin(server).OpenConnectionAsync(cancellationToken);
+            await using var admin = await servers.OpenDedicatedAdminAsync(server, cancellationToken);
             checks.Add(new DeletionCheck($"database {database}", server,
                 await Sql.ScalarAsync<long>(admin, "SELECT count(*) FROM pg_database WHERE datname = $1", cancellationToken, database)));
             checks.Add(new DeletionCheck($"logins {database} and {database}_* (rotated)", server,

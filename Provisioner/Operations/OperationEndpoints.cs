@@ -18,6 +18,9 @@ public static class OperationEndpoints
         operations.MapGet("/{id}", GetAsync)
             .WithName("GetOperation").WithSummary("Get a long operation: phase, progress, report")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        operations.MapGet("/{id}/attempts", AttemptsAsync)
+            .WithName("ListOperationAttempts").WithSummary("Every attempt at an operation: which Provisioner replica claimed it, when, and how it ended")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         operations.MapPost("/{id}/resume", ResumeAsync)
             .WithName("ResumeOperation").WithSummary("Run a failed or rolled-back operation again")
             .WithDescription("409 when the operation is still active or succeeded, cannot be resumed now, or another operation runs on its tenant.")
@@ -34,6 +37,23 @@ public static class OperationEndpoints
         }
         var operation = await catalog.Operations.AsNoTracking().SingleOrDefaultAsync(o => o.Id == operationId, cancellationToken);
         return operation is null ? NotFound(id) : TypedResults.Ok(OperationResponse.From(operation));
+    }
+
+    private static async Task<Results<Ok<List<OperationAttemptResponse>>, ProblemHttpResult>> AttemptsAsync([Description(IdDescription)] string id,
+        CatalogDbContext catalog, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var operationId, out var problem))
+        {
+            return problem;
+        }
+        if (!await catalog.Operations.AnyAsync(o => o.Id == operationId, cancellationToken))
+        {
+            return NotFound(id);
+        }
+        var claims = await catalog.OperationClaims.AsNoTracking().Where(c => c.OperationId == operationId).OrderBy(c => c.Attempt)
+            .Select(c => new OperationAttemptResponse(c.Attempt, c.Instance, c.ClaimedAt, c.FencedAt, c.EndedBackends, c.EndedAt, c.Outcome))
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(claims);
     }
 
     private static async Task<Results<Ok<PagedList<OperationResponse>>, ValidationProblem>> ListAsync([AsParameters] PageQuery paging,

@@ -48,6 +48,13 @@ public sealed record OperationResponse(
 
 public sealed record OperationProgress(long Done, long Total);
 
+/// <summary>
+/// One attempt at an operation: the replica that claimed it, when the older attempts' backends
+/// were gone (and how many it ended), and how the attempt ended.
+/// </summary>
+public sealed record OperationAttemptResponse(int Attempt, string Instance, DateTimeOffset ClaimedAt, DateTimeOffset? FencedAt, int EndedBackends,
+    DateTimeOffset? EndedAt, string? Outcome);
+
 /// <summary>A tenant's running operation, as tenant responses show it.</summary>
 public sealed record RunningOperation(Guid Id, string Kind, string Status, string Phase, OperationProgress Progress)
 {

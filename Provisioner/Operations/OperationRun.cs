@@ -6,11 +6,12 @@ using TieredTenancy.Tenancy.Registry;
 namespace TieredTenancy.Provisioner.Operations;
 
 /// <summary>
-/// One run of an operation, by the Provisioner instance holding its lease. Every change of phase,
-/// progress or state is written to the catalog at once, and only while the lease is still ours: a
-/// run that lost its lease (another instance took over) stops at its next write.
+/// One run of an operation: one attempt, by the Provisioner replica that claimed it. Every change of
+/// phase, progress or state is written to the catalog at once, and only while this attempt is the
+/// operation's newest (the same statement checks it); every step that changes anything else runs
+/// fenced (<see cref="FencedAsync{T}"/>). A superseded attempt is refused at its next write.
 /// </summary>
-public sealed class OperationRun(Operation operation, string leaseOwner, IServiceScopeFactory scopes)
+public sealed class OperationRun(Operation operation, OperationAttempt attempt, IServiceScopeFactory scopes)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -19,6 +20,8 @@ public sealed class OperationRun(Operation operation, string leaseOwner, IServic
     public Operation Operation => operation;
 
     public Guid Id => operation.Id;
+
+    public OperationAttempt Attempt => attempt;
 
     public Guid TenantId => operation.TenantId ?? throw new InvalidOperationException($"Operation {operation.Id} has no tenant.");
 
@@ -89,13 +92,63 @@ public sealed class OperationRun(Operation operation, string leaseOwner, IServic
             .SetProperty(x => x.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
     }
 
+    /// <summary>
+    /// Runs a step that changes state outside the operation's own row (tenant storage, the registry)
+    /// while this attempt holds the fence: the catalog's <c>tt_operation_fence</c> refuses a
+    /// superseded attempt before the step starts, and the fence row stays held until the step's
+    /// catalog changes commit, so a newer attempt's claim waits for the step or ends it. The step
+    /// gets a scope whose catalog context is in that transaction; what it saves there commits with it.
+    /// </summary>
+    public async Task<T> FencedAsync<T>(Func<IServiceProvider, CancellationToken, Task<T>> step, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var catalog = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        var started = false;
+        // The catalog's retrying strategy runs the transaction; a transient failure before the step began is retried,
+        // one after it is not (the step may have changed tenant storage): the attempt fails, and is retried from its phase.
+        return await catalog.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            if (started)
+            {
+                throw new InvalidOperationException($"A fenced step of operation {operation.Id} lost its catalog transaction after it began; it is not run twice.");
+            }
+            catalog.ChangeTracker.Clear();
+            await using var transaction = await catalog.Database.BeginTransactionAsync(cancellationToken);
+            var connection = (Npgsql.NpgsqlConnection)catalog.Database.GetDbConnection();
+            await OperationAttempt.NameAsync(connection, cancellationToken);
+            try
+            {
+                await Tenancy.Storage.Sql.ScalarAsync<object>(connection, "SELECT tt_operation_fence($1, $2)", cancellationToken, attempt.OperationId, attempt.Attempt);
+            }
+            catch (Npgsql.PostgresException exception) when (exception.SqlState == SupersededSqlState)
+            {
+                throw new OperationLeaseLostException(operation.Id, exception.MessageText);
+            }
+            started = true;
+            var result = await step(scope.ServiceProvider, cancellationToken);
+            await catalog.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        });
+    }
+
+    public Task FencedAsync(Func<IServiceProvider, CancellationToken, Task> step, CancellationToken cancellationToken) =>
+        FencedAsync<bool>(async (services, token) =>
+        {
+            await step(services, token);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>The SQLSTATE of <c>tt_operation_fence</c> refusing a superseded attempt.</summary>
+    public const string SupersededSqlState = "TT002";
+
     private async Task WriteAsync(Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<Operation>> set, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var catalog = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
         var now = DateTimeOffset.UtcNow;
         var written = await catalog.Operations
-            .Where(o => o.Id == operation.Id && o.LeaseOwner == leaseOwner)
+            .Where(o => o.Id == operation.Id && o.Attempts == attempt.Attempt)
             .ExecuteUpdateAsync(setters =>
             {
                 set(setters);
@@ -131,5 +184,6 @@ public sealed class OperationRun(Operation operation, string leaseOwner, IServic
 /// <summary>When a phase started and ended.</summary>
 public sealed record PhaseTiming(string Name, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt);
 
-/// <summary>Another Provisioner instance holds the operation now (this one was too slow to renew its lease).</summary>
-public sealed class OperationLeaseLostException(Guid operationId) : Exception($"The lease on operation {operationId} was lost to another instance.");
+/// <summary>A newer attempt holds the operation now (this one lost its lease: too slow to renew it, or cut off from the catalog).</summary>
+public sealed class OperationLeaseLostException(Guid operationId, string? reason = null)
+    : Exception($"The lease on operation {operationId} was lost to a newer attempt{(reason is null ? "" : $": {reason}")}.");

@@ -8,6 +8,7 @@ public static class OperationServices
     public static IHostApplicationBuilder AddDurableOperations(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<OperationOptions>(OperationOptions.SectionName);
+        builder.Services.AddSingleton<OlderAttempts>();
         builder.Services.AddSingleton<OperationRunner>();
         builder.Services.AddHostedService(services => services.GetRequiredService<OperationRunner>());
         builder.Services.AddScoped<TenantOperations>();

@@ -39,7 +39,7 @@ public sealed class ServerLoad(CatalogDbContext catalog, TenantServers servers, 
         }
         foreach (var server in servers.DedicatedServers)
         {
-            await using var admin = await servers.DedicatedAdmin(server).OpenConnectionAsync(cancellationToken);
+            await using var admin = await servers.OpenDedicatedAdminAsync(server, cancellationToken);
             reports.Add(await ReportAsync(admin, server, "dedicated", capacity.Value.DedicatedConnectionBudget, capacity.Value.DedicatedServerTenantLimit,
                 new ServerTenants(0, 0, Count(server, IsolationKind.Database)), withSizes, cancellationToken));
         }

@@ -50,7 +50,7 @@ public sealed class DatabaseTierStorage(
         var wanted = version ?? migrations.LatestVersion;
         var templateVersion = await versions.TemplateAsync(placement.Server, cancellationToken) ?? migrations.LatestVersion;
 
-        await using (var admin = await servers.DedicatedAdmin(placement.Server).OpenConnectionAsync(cancellationToken))
+        await using (var admin = await servers.OpenDedicatedAdminAsync(placement.Server, cancellationToken))
         {
             await CreateLoginAsync(admin, placement.Role!, password, cancellationToken);
             faults.At("database-role-created");
@@ -62,7 +62,7 @@ public sealed class DatabaseTierStorage(
             await PrepareAsync(fresh, wanted, cancellationToken);
         }
         faults.At("database-created");
-        await using (var admin = await servers.DedicatedAdmin(placement.Server).OpenConnectionAsync(cancellationToken))
+        await using (var admin = await servers.OpenDedicatedAdminAsync(placement.Server, cancellationToken))
         {
             await Sql.ExecuteAsync(admin, $"REVOKE ALL ON DATABASE {database} FROM PUBLIC", cancellationToken);
             await GrantLoginAsync(admin, placement.Database, placement.Role!, cancellationToken);
@@ -166,7 +166,7 @@ public sealed class DatabaseTierStorage(
 
     public async Task RemoveAsync(Guid tenantId, Placement placement, CancellationToken cancellationToken)
     {
-        await using var admin = await servers.DedicatedAdmin(placement.Server).OpenConnectionAsync(cancellationToken);
+        await using var admin = await servers.OpenDedicatedAdminAsync(placement.Server, cancellationToken);
         await Sql.ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {Sql.Id(placement.Database)} WITH (FORCE)", cancellationToken);
         // Its first login and any a credential rotation left behind (a rotation stopped midway).
         var logins = new List<string>();
@@ -191,6 +191,7 @@ public sealed class DatabaseTierStorage(
     {
         var connection = new NpgsqlConnection(Sql.ForDatabase(servers.DedicatedConnectionString(placement.Server), placement.Database));
         await connection.OpenAsync(cancellationToken);
+        await Operations.OperationAttempt.NameAsync(connection, cancellationToken);
         return connection;
     }
 }

@@ -96,7 +96,7 @@ public sealed class StorageBootstrap(
     private async Task PrepareDedicatedServerAsync(CatalogDbContext catalog, DatabaseTierStorage databaseTier, string server, CancellationToken cancellationToken)
     {
         var serverConnectionString = servers.DedicatedConnectionString(server);
-        await using (var admin = await servers.DedicatedAdmin(server).OpenConnectionAsync(cancellationToken))
+        await using (var admin = await servers.OpenDedicatedAdminAsync(server, cancellationToken))
         {
             // Tenant logins may open their own database only: not the template (the maintenance database is closed by the bootstrap).
             var exists = await Sql.ScalarAsync<int?>(admin, "SELECT 1 FROM pg_database WHERE datname = $1", cancellationToken, _options.TemplateDatabase);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Storage;
@@ -28,8 +29,12 @@ public sealed class TenantServers(
     public string SharedDatabaseConnectionString => Required(_options.SharedDatabase);
 
     /// <summary>A pooled administrator connection to the shared tenant database (row and schema tenants).</summary>
-    public async Task<NpgsqlConnection> ConnectSharedAsync(CancellationToken cancellationToken) =>
-        await sharedDatabase.OpenConnectionAsync(cancellationToken);
+    public async Task<NpgsqlConnection> ConnectSharedAsync(CancellationToken cancellationToken)
+    {
+        var connection = await sharedDatabase.OpenConnectionAsync(cancellationToken);
+        await OperationAttempt.NameAsync(connection, cancellationToken);
+        return connection;
+    }
 
     /// <summary>A dedicated server, as its administrator (its maintenance database).</summary>
     public string DedicatedConnectionString(string server) =>
@@ -41,6 +46,14 @@ public sealed class TenantServers(
     /// A pooled administrator connection to a dedicated server's maintenance database: creating a
     /// tenant database is a few statements there, and a fresh connection per tenant would cost more.
     /// </summary>
+    public async Task<NpgsqlConnection> OpenDedicatedAdminAsync(string server, CancellationToken cancellationToken)
+    {
+        var connection = await DedicatedAdmin(server).OpenConnectionAsync(cancellationToken);
+        await OperationAttempt.NameAsync(connection, cancellationToken);
+        return connection;
+    }
+
+    /// <summary>The pool behind <see cref="OpenDedicatedAdminAsync"/>.</summary>
     public NpgsqlDataSource DedicatedAdmin(string server) =>
         _dedicatedAdmin.GetOrAdd(server, name =>
             NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(DedicatedConnectionString(name)) { Database = "postgres" }.ConnectionString));

@@ -14,6 +14,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<StorageTarget> StorageTargets => Set<StorageTarget>();
     public DbSet<Operation> Operations => Set<Operation>();
+    public DbSet<OperationClaim> OperationClaims => Set<OperationClaim>();
     public DbSet<TargetMigration> TargetMigrations => Set<TargetMigration>();
     public DbSet<ControlPlaneAuditEvent> AuditEvents => Set<ControlPlaneAuditEvent>();
     public DbSet<ApiClient> ApiClients => Set<ApiClient>();
@@ -81,6 +82,14 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             operation.HasIndex(o => o.Kind).IsUnique().HasFilter(OperationStatuses.ActiveMigrationSqlFilter).HasDatabaseName(OperationStatuses.OneActiveMigrationIndex);
             operation.HasIndex(o => new { o.TenantId, o.StartedAt });
             operation.HasIndex(o => new { o.Status, o.LeaseExpiresAt });
+        });
+
+        modelBuilder.Entity<OperationClaim>(claim =>
+        {
+            claim.HasKey(c => new { c.OperationId, c.Attempt });
+            claim.HasOne<Operation>().WithMany().HasForeignKey(c => c.OperationId).OnDelete(DeleteBehavior.Cascade);
+            claim.Property(c => c.Instance).HasMaxLength(100);
+            claim.Property(c => c.Outcome).HasMaxLength(16);
         });
 
         modelBuilder.Entity<TargetMigration>(migration =>

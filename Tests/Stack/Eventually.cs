@@ -8,12 +8,15 @@ namespace TieredTenancy.Tests.Stack;
 /// </summary>
 public static class Eventually
 {
-    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<Task<string>>? seen = null)
     {
         var clock = Stopwatch.StartNew();
         while (!await condition())
         {
-            Assert.True(clock.Elapsed < timeout, $"not so after {timeout.TotalSeconds:0.#} s: {what}");
+            if (clock.Elapsed >= timeout)
+            {
+                Assert.Fail($"not so after {timeout.TotalSeconds:0.#} s: {what}" + (seen is null ? "" : $"; seen: {await seen()}"));
+            }
             await Task.Delay(50);
         }
     }

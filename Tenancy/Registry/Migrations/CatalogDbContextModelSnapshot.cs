@@ -536,6 +536,49 @@ namespace TieredTenancy.Tenancy.Registry.Migrations
                     b.ToTable("operations", (string)null);
                 });
 
+            modelBuilder.Entity("TieredTenancy.Tenancy.Registry.OperationClaim", b =>
+                {
+                    b.Property<Guid>("OperationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("operation_id");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempt");
+
+                    b.Property<DateTimeOffset>("ClaimedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("claimed_at");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<int>("EndedBackends")
+                        .HasColumnType("integer")
+                        .HasColumnName("ended_backends");
+
+                    b.Property<DateTimeOffset?>("FencedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("fenced_at");
+
+                    b.Property<string>("Instance")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("instance");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("outcome");
+
+                    b.HasKey("OperationId", "Attempt")
+                        .HasName("pk_operation_claims");
+
+                    b.ToTable("operation_claims", (string)null);
+                });
+
             modelBuilder.Entity("TieredTenancy.Tenancy.Registry.SigningKey", b =>
                 {
                     b.Property<Guid>("Id")
@@ -834,6 +877,16 @@ namespace TieredTenancy.Tenancy.Registry.Migrations
                         .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .HasConstraintName("fk_api_clients_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("TieredTenancy.Tenancy.Registry.OperationClaim", b =>
+                {
+                    b.HasOne("TieredTenancy.Tenancy.Registry.Operation", null)
+                        .WithMany()
+                        .HasForeignKey("OperationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_operation_claims_operations_operation_id");
                 });
 
             modelBuilder.Entity("TieredTenancy.Tenancy.Registry.TargetMigration", b =>
