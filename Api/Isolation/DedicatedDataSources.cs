@@ -46,8 +46,14 @@ public sealed class DedicatedDataSources : IAsyncDisposable
         _sweeper = new Timer(_ => _ = CloseIdleAsync(), null, SweepPeriod, SweepPeriod);
     }
 
-    /// <summary>This replica's share of each dedicated server's connection budget.</summary>
-    public int Share => Math.Max(1, _capacity.DedicatedConnectionBudget / _capacity.ApiReplicas);
+    /// <summary>
+    /// This replica's share of each dedicated server's connection budget, less one connection kept for
+    /// the backends of pools it just closed: they exit a moment after their Terminate message, and on
+    /// a loaded machine later than the wait after an eviction (the server counted one over in a test run).
+    /// </summary>
+    public int Share => Math.Max(1, _capacity.DedicatedConnectionBudget / _capacity.ApiReplicas - ExitingHeadroom);
+
+    private const int ExitingHeadroom = 1;
 
     /// <summary>Connections one tenant pool may open: its configured size, within the share.</summary>
     private int MaxPerPool => Math.Min(_options.DedicatedMaxPoolSize, Share);
