@@ -35,7 +35,7 @@ public static class ArchiveEndpoints
     }
 
     /// <summary>Streams the archive as it is written: memory does not grow with the tenant's size.</summary>
-    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportAsync([Description(TenantEndpoints.IdDescription)] string id,
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> ExportAsync([Description(RouteIds.TenantDescription)] string id,
         TenantLookup lookup, TenantOperations operations, TenantExport export, HttpResponse response, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))
@@ -45,12 +45,12 @@ public static class ArchiveEndpoints
         var tenant = await lookup.FindAsync(tenantId, cancellationToken);
         if (tenant is null || tenant.Status == TenantStatus.Deleted)
         {
-            return TenantEndpoints.NotFound(id);
+            return Problems.For(Refusal.NoTenant(id));
         }
         // A move or an offboarding changes where the data is while it would be read.
         if (await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict)
         {
-            return conflict;
+            return Problems.For(conflict);
         }
         response.ContentType = "application/zip";
         response.Headers.ContentDisposition = $"attachment; filename=\"{tenant.Slug}-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}.zip\"";

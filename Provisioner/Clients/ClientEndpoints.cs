@@ -33,7 +33,7 @@ public static class ClientEndpoints
         return admin;
     }
 
-    private static async Task<Results<Created<ClientSecretResponse>, ProblemHttpResult>> CreateAsync([Description(TenantEndpoints.IdDescription)] string id,
+    private static async Task<Results<Created<ClientSecretResponse>, ProblemHttpResult>> CreateAsync([Description(RouteIds.TenantDescription)] string id,
         ValidatedBody<CreateClientRequest> body, TenantLookup lookup, ClientRegistration registration, CancellationToken cancellationToken)
     {
         var (tenant, problem) = await FindTenantAsync(id, lookup, cancellationToken);
@@ -46,7 +46,7 @@ public static class ClientEndpoints
     }
 
     private static async Task<Results<Ok<PagedList<ClientResponse>>, ProblemHttpResult, ValidationProblem>> ListAsync(
-        [Description(TenantEndpoints.IdDescription)] string id, [AsParameters] PageQuery paging, TenantLookup lookup, ClientRegistration registration,
+        [Description(RouteIds.TenantDescription)] string id, [AsParameters] PageQuery paging, TenantLookup lookup, ClientRegistration registration,
         CancellationToken cancellationToken)
     {
         if (!paging.TryRead(out var page, out var invalid))
@@ -57,7 +57,7 @@ public static class ClientEndpoints
         return tenant is null ? problem! : TypedResults.Ok(await registration.ListAsync(tenant.Id, page, cancellationToken));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync([Description(TenantEndpoints.IdDescription)] string id,
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync([Description(RouteIds.TenantDescription)] string id,
         [Description(ClientIdDescription)] string clientId, TenantLookup lookup, ClientRegistration registration, CancellationToken cancellationToken)
     {
         var (client, problem) = await FindClientAsync(id, clientId, lookup, registration, cancellationToken);
@@ -69,7 +69,7 @@ public static class ClientEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<ClientSecretResponse>, ProblemHttpResult>> RotateAsync([Description(TenantEndpoints.IdDescription)] string id,
+    private static async Task<Results<Ok<ClientSecretResponse>, ProblemHttpResult>> RotateAsync([Description(RouteIds.TenantDescription)] string id,
         [Description(ClientIdDescription)] string clientId, TenantLookup lookup, ClientRegistration registration, CancellationToken cancellationToken)
     {
         var (client, problem) = await FindClientAsync(id, clientId, lookup, registration, cancellationToken);
@@ -91,7 +91,7 @@ public static class ClientEndpoints
             return (null, problem);
         }
         var tenant = await lookup.FindExistingAsync(tenantId, cancellationToken);
-        return tenant is null ? (null, TenantEndpoints.NotFound(id)) : (tenant, null);
+        return tenant is null ? (null, Problems.For(Refusal.NoTenant(id))) : (tenant, null);
     }
 
     private static async Task<(ApiClient? Client, ProblemHttpResult? Problem)> FindClientAsync(string id, string clientId, TenantLookup lookup,

@@ -28,7 +28,7 @@ public static class CredentialEndpoints
     }
 
     private static async Task<Results<Ok<OperationResponse>, Accepted<OperationResponse>, ProblemHttpResult>> RotateAsync(
-        [Description(TenantEndpoints.IdDescription)] string id, CatalogDbContext catalog, TenantLookup lookup, TenantOperations operations,
+        [Description(RouteIds.TenantDescription)] string id, CatalogDbContext catalog, TenantLookup lookup, TenantOperations operations,
         ControlPlaneAudit audit, OperationRunner runner, FaultInjection faults, IOptions<CredentialOptions> options, HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -39,7 +39,7 @@ public static class CredentialEndpoints
         var (tenant, refusal) = await lookup.FindIdleAsync(id, tenantId, cancellationToken);
         if (refusal is not null)
         {
-            return refusal;
+            return Problems.For(refusal);
         }
         if (tenant!.Isolation != IsolationKind.Database)
         {
@@ -69,7 +69,7 @@ public static class CredentialEndpoints
         catch (DbUpdateException exception) when (TenantOperations.IsActiveOperationConflict(exception))
         {
             catalog.ChangeTracker.Clear();
-            return await operations.ConflictAsync(tenant.Id, cancellationToken) ?? Problems.Conflict("The tenant changed meanwhile; look at it again and retry.");
+            return Problems.For(await operations.ConflictAsync(tenant.Id, cancellationToken) ?? Refusal.Conflict("The tenant changed meanwhile; look at it again and retry."));
         }
         runner.Wake();
 

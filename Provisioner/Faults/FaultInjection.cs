@@ -29,11 +29,14 @@ public sealed class FaultInjection(IOptions<ProvisioningOptions> options, IServi
     public string? PlanOf(HttpRequest request) =>
         Enabled && request.Headers[Header].ToString() is { Length: > 0 and <= 200 } plan ? plan : null;
 
+    /// <summary>The plan of the work on this async flow (a request's, or an operation's), for work it hands on.</summary>
+    public string? CurrentPlan => Current.Value?.Text;
+
     /// <summary>Makes <paramref name="plan"/> the plan of the work that follows on this async flow.</summary>
     public IDisposable Use(string? plan, Guid? operationId = null)
     {
         var previous = Current.Value;
-        Current.Value = Enabled && !string.IsNullOrEmpty(plan) ? new Plan(plan.Split(',', StringSplitOptions.TrimEntries), operationId) : null;
+        Current.Value = Enabled && !string.IsNullOrEmpty(plan) ? new Plan(plan, plan.Split(',', StringSplitOptions.TrimEntries), operationId) : null;
         return new Restore(previous);
     }
 
@@ -75,7 +78,7 @@ public sealed class FaultInjection(IOptions<ProvisioningOptions> options, IServi
     /// <summary>Exists once the test released the operation at that step.</summary>
     public static string ReleasedKey(Guid operationId, string step) => $"tt:test:released:{operationId}:{step}";
 
-    private sealed record Plan(string[] Items, Guid? OperationId);
+    private sealed record Plan(string Text, string[] Items, Guid? OperationId);
 
     private sealed class Restore(Plan? previous) : IDisposable
     {

@@ -35,7 +35,7 @@ public static class MoveEndpoints
     /// through the broadcast); a plan of another isolation starts a tier move (202 + operation).
     /// </summary>
     private static async Task<Results<Ok<TenantResponse>, Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> ChangePlanAsync(
-        [Description(TenantEndpoints.IdDescription)] string id, JsonBody<ChangePlanRequest> body, CatalogDbContext catalog, PlanCatalog plans,
+        [Description(RouteIds.TenantDescription)] string id, JsonBody<ChangePlanRequest> body, CatalogDbContext catalog, PlanCatalog plans,
         TenantLookup lookup, TierMoves moves, ControlPlaneAudit audit, RegistryBroadcast broadcast, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))
@@ -50,12 +50,12 @@ public static class MoveEndpoints
         var (tenant, refusal) = await lookup.FindIdleAsync(id, tenantId, cancellationToken);
         if (refusal is not null)
         {
-            return refusal;
+            return Problems.For(refusal);
         }
         if (plan.Isolation != tenant!.Isolation)
         {
             var (operation, notStarted) = await moves.StartAsync(tenant, plan, server: null, body.Value.Force ?? false, cancellationToken);
-            return notStarted is not null ? notStarted : OperationResponse.Accepted(operation!);
+            return notStarted is not null ? Problems.For(notStarted) : OperationResponse.Accepted(operation!);
         }
         if (tenant.Plan != plan.Name)
         {
@@ -70,7 +70,7 @@ public static class MoveEndpoints
 
     /// <summary>Rebalancing: the same plan and tier, another dedicated server, through the same move.</summary>
     private static async Task<Results<Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> MoveToServerAsync(
-        [Description(TenantEndpoints.IdDescription)] string id, JsonBody<MoveToServerRequest> body, PlanCatalog plans, TenantLookup lookup,
+        [Description(RouteIds.TenantDescription)] string id, JsonBody<MoveToServerRequest> body, PlanCatalog plans, TenantLookup lookup,
         TenantServers servers, TierMoves moves, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))
@@ -88,7 +88,7 @@ public static class MoveEndpoints
         var (tenant, refusal) = await lookup.FindIdleAsync(id, tenantId, cancellationToken);
         if (refusal is not null)
         {
-            return refusal;
+            return Problems.For(refusal);
         }
         if (tenant!.Isolation != IsolationKind.Database)
         {
@@ -100,7 +100,7 @@ public static class MoveEndpoints
         }
         var plan = (await plans.FindAsync(tenant.Plan, cancellationToken))!;
         var (operation, notStarted) = await moves.StartAsync(tenant, plan, server, force: true, cancellationToken);
-        return notStarted is not null ? notStarted : OperationResponse.Accepted(operation!);
+        return notStarted is not null ? Problems.For(notStarted) : OperationResponse.Accepted(operation!);
     }
 }
 

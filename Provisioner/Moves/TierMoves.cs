@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Faults;
@@ -7,7 +6,6 @@ using TieredTenancy.Provisioner.Migrations;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
-using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 
@@ -25,16 +23,15 @@ public sealed class TierMoves(
     ControlPlaneAudit audit,
     RegistryBroadcast broadcast,
     OperationRunner runner,
-    DedicatedPlacementPolicy placement,
-    IHttpContextAccessor http)
+    DedicatedPlacementPolicy placement)
 {
-    /// <summary>The started move's operation, or a 409 (503 when no dedicated server has room) saying why the tenant cannot move now.</summary>
-    public async Task<(Operation? Operation, ProblemHttpResult? Refusal)> StartAsync(Tenant tenant, Plan plan, string? server, bool force,
+    /// <summary>The started move's operation, or why the tenant cannot move now.</summary>
+    public async Task<(Operation? Operation, Refusal? Refusal)> StartAsync(Tenant tenant, Plan plan, string? server, bool force,
         CancellationToken cancellationToken)
     {
         if (tenant.Status != TenantStatus.Active)
         {
-            return (null, Problems.Conflict($"Only an active tenant can be moved; the tenant is {tenant.Status.ToString().ToLowerInvariant()}."));
+            return (null, Refusal.Conflict($"Only an active tenant can be moved; the tenant is {tenant.Status.ToString().ToLowerInvariant()}."));
         }
         if (!force && await ProjectsOverLimitAsync(tenant, plan, cancellationToken) is { } overLimit)
         {
@@ -50,7 +47,7 @@ public sealed class TierMoves(
             }
             catch (NoServerRoomException full)
             {
-                return (null, server is null ? Problems.Unavailable(full.Message) : Problems.Conflict(full.Message));
+                return (null, server is null ? Refusal.Unavailable(full.Message) : Refusal.Conflict(full.Message));
             }
         }
 
@@ -62,7 +59,7 @@ public sealed class TierMoves(
             Phase = "pending",
             Actor = audit.Actor,
             Parameters = JsonSerializer.Serialize(parameters, OperationRun.Json),
-            FaultPlan = http.HttpContext is { } context ? faults.PlanOf(context.Request) : null,
+            FaultPlan = faults.CurrentPlan,
         };
         catalog.Operations.Add(operation);
         tenant.Status = TenantStatus.Moving;
@@ -87,22 +84,22 @@ public sealed class TierMoves(
         {
             catalog.ChangeTracker.Clear();
             return (null, await new TenantOperations(catalog).ConflictAsync(tenant.Id, cancellationToken)
-                ?? Problems.Conflict("The tenant changed while the move was being started; look at it again and retry."));
+                ?? Refusal.Conflict("The tenant changed while the move was being started; look at it again and retry."));
         }
         await broadcast.TenantChangedAsync(tenant.Id);
         runner.Wake();
         return (operation, null);
     }
 
-    /// <summary>A 409 when the tenant holds more projects than <paramref name="plan"/> allows.</summary>
-    private async Task<ProblemHttpResult?> ProjectsOverLimitAsync(Tenant tenant, Plan plan, CancellationToken cancellationToken)
+    /// <summary>A conflict when the tenant holds more projects than <paramref name="plan"/> allows.</summary>
+    private async Task<Refusal?> ProjectsOverLimitAsync(Tenant tenant, Plan plan, CancellationToken cancellationToken)
     {
         var tier = tiers.Single(t => t.Kind == tenant.Isolation);
         await using var connection = await tier.ConnectAsync(tenant.Placement, cancellationToken);
         var projects = await new TenantData(connection, tenant.Placement.Schema, tenant.Id).CountAsync("projects", cancellationToken);
         return projects <= plan.Limits.MaxProjects
             ? null
-            : Problems.Conflict(
+            : Refusal.Conflict(
                 $"The {plan.Name} plan allows {plan.Limits.MaxProjects} projects (maxProjects) and the tenant has {projects}; " +
                 "remove projects first, or ask again with \"force\": true to move it anyway.");
     }

@@ -30,7 +30,7 @@ public static class OffboardingEndpoints
     }
 
     private static async Task<Results<Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> OffboardAsync(
-        [Description(TenantEndpoints.IdDescription)] string idOrSlug,
+        [Description(RouteIds.TenantDescription)] string idOrSlug,
         [FromQuery(Name = "after"), Description("A grace period before the offboarding starts, as an ISO 8601 duration (e.g. P7D).")] string? after,
         CatalogDbContext catalog, TenantLookup lookup, TenantOperations operations, ControlPlaneAudit audit, RegistryBroadcast broadcast,
         OperationRunner runner, FaultInjection faults, HttpRequest request, CancellationToken cancellationToken)
@@ -52,11 +52,11 @@ public static class OffboardingEndpoints
         var tenant = await lookup.FindAsync(tenantId, cancellationToken);
         if (tenant is null)
         {
-            return TenantEndpoints.NotFound(id);
+            return Problems.For(Refusal.NoTenant(id));
         }
         if (await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict)
         {
-            return conflict;
+            return Problems.For(conflict);
         }
         if (tenant.Status is not (TenantStatus.Active or TenantStatus.Suspended))
         {
@@ -86,7 +86,7 @@ public static class OffboardingEndpoints
         catch (DbUpdateException exception) when (TenantOperations.IsActiveOperationConflict(exception) || exception is DbUpdateConcurrencyException)
         {
             catalog.ChangeTracker.Clear();
-            return await operations.ConflictAsync(tenant.Id, cancellationToken) ?? Problems.Conflict("The tenant changed meanwhile; look at it again and retry.");
+            return Problems.For(await operations.ConflictAsync(tenant.Id, cancellationToken) ?? Refusal.Conflict("The tenant changed meanwhile; look at it again and retry."));
         }
         await broadcast.TenantChangedAsync(tenant.Id);
         runner.Wake();

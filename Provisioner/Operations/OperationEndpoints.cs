@@ -145,8 +145,8 @@ public static class OperationEndpoints
         catch (DbUpdateException exception) when (TenantOperations.IsActiveOperationConflict(exception))
         {
             catalog.ChangeTracker.Clear();
-            return await new TenantOperations(catalog).ConflictAsync(operation.TenantId!.Value, cancellationToken)
-                ?? Problems.Conflict("Another operation started on this tenant at the same moment.");
+            return Problems.For(await new TenantOperations(catalog).ConflictAsync(operation.TenantId!.Value, cancellationToken)
+                ?? Refusal.Conflict("Another operation started on this tenant at the same moment."));
         }
         runner.Wake();
         return OperationResponse.Accepted(operation);

@@ -1,7 +1,5 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Operations;
@@ -19,12 +17,12 @@ public sealed class TenantOperations(CatalogDbContext catalog)
     public Task<Operation?> ActiveAsync(Guid tenantId, CancellationToken cancellationToken) =>
         Active.Where(o => o.TenantId == tenantId).SingleOrDefaultAsync(cancellationToken);
 
-    /// <summary>A 409 naming the tenant's running operation, or null when none runs.</summary>
-    public async Task<ProblemHttpResult?> ConflictAsync(Guid tenantId, CancellationToken cancellationToken) =>
+    /// <summary>A conflict naming the tenant's running operation, or null when none runs.</summary>
+    public async Task<Refusal?> ConflictAsync(Guid tenantId, CancellationToken cancellationToken) =>
         await ActiveAsync(tenantId, cancellationToken) is { } running ? Conflict(running) : null;
 
-    public static ProblemHttpResult Conflict(Operation running) =>
-        Problems.Conflict(
+    public static Refusal Conflict(Operation running) =>
+        Refusal.Conflict(
             $"The tenant has a {running.Kind.ToString().ToLowerInvariant()} operation running ({running.Id}, phase '{running.Phase}'); " +
             $"wait for it to end (GET {OperationResponse.Location(running.Id)}).");
 

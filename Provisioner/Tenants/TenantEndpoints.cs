@@ -107,20 +107,27 @@ public static class TenantEndpoints
         {
             return Problems.BadRequest("The tenant must be named by its id (a UUID) or its slug.");
         }
-        return tenant is null ? NotFound(idOrSlug) : TypedResults.Ok(await lookup.DescribeAsync(tenant, cancellationToken));
+        return tenant is null ? Problems.For(Refusal.NoTenant(idOrSlug)) : TypedResults.Ok(await lookup.DescribeAsync(tenant, cancellationToken));
     }
 
-    private static Task<Results<Ok<TenantResponse>, ProblemHttpResult>> SuspendAsync([Description(IdDescription)] string id, TenantStatusChange change,
-        CancellationToken cancellationToken) =>
-        change.ApplyAsync(id, TenantStatus.Active, TenantStatus.Suspended, "tenant.suspend", cancellationToken);
+    private static Task<Results<Ok<TenantResponse>, ProblemHttpResult>> SuspendAsync([Description(RouteIds.TenantDescription)] string id,
+        TenantStatusChange change, TenantLookup lookup, CancellationToken cancellationToken) =>
+        ChangeStatusAsync(id, TenantStatus.Active, TenantStatus.Suspended, "tenant.suspend", change, lookup, cancellationToken);
 
-    private static Task<Results<Ok<TenantResponse>, ProblemHttpResult>> ResumeAsync([Description(IdDescription)] string id, TenantStatusChange change,
-        CancellationToken cancellationToken) =>
-        change.ApplyAsync(id, TenantStatus.Suspended, TenantStatus.Active, "tenant.resume", cancellationToken);
+    private static Task<Results<Ok<TenantResponse>, ProblemHttpResult>> ResumeAsync([Description(RouteIds.TenantDescription)] string id,
+        TenantStatusChange change, TenantLookup lookup, CancellationToken cancellationToken) =>
+        ChangeStatusAsync(id, TenantStatus.Suspended, TenantStatus.Active, "tenant.resume", change, lookup, cancellationToken);
 
-    internal const string IdDescription = "The tenant's id (a UUID).";
-
-    internal static ProblemHttpResult NotFound(string id) => Problems.NotFound($"There is no tenant '{id}'.");
+    private static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> ChangeStatusAsync(string id, TenantStatus from, TenantStatus to,
+        string action, TenantStatusChange change, TenantLookup lookup, CancellationToken cancellationToken)
+    {
+        if (!RouteIds.TryParse(id, out var tenantId, out var problem))
+        {
+            return problem;
+        }
+        var (tenant, refusal) = await change.ApplyAsync(tenantId, from, to, action, cancellationToken);
+        return refusal is not null ? Problems.For(refusal) : TypedResults.Ok(await lookup.DescribeAsync(tenant!, cancellationToken));
+    }
 }
 
 /// <summary><c>?plan=&amp;status=</c> of the tenant list, still as text, so the handler can say what is wrong with them.</summary>

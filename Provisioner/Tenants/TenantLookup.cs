@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Tenancy.Registry;
@@ -15,13 +14,13 @@ public sealed class TenantLookup(CatalogDbContext catalog, TenantOperations oper
     public async Task<Tenant?> FindExistingAsync(Guid id, CancellationToken cancellationToken) =>
         await FindAsync(id, cancellationToken) is { Status: not TenantStatus.Deleted } tenant ? tenant : null;
 
-    /// <summary>A tenant that exists and runs no operation now; else the 404 or 409 that says why not.</summary>
-    public async Task<(Tenant? Tenant, ProblemHttpResult? Refusal)> FindIdleAsync(string id, Guid tenantId, CancellationToken cancellationToken)
+    /// <summary>A tenant that exists and runs no operation now; else why not.</summary>
+    public async Task<(Tenant? Tenant, Refusal? Refusal)> FindIdleAsync(string id, Guid tenantId, CancellationToken cancellationToken)
     {
         var tenant = await FindExistingAsync(tenantId, cancellationToken);
         if (tenant is null)
         {
-            return (null, TenantEndpoints.NotFound(id));
+            return (null, Refusal.NoTenant(id));
         }
         return await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict ? (null, conflict) : (tenant, null);
     }

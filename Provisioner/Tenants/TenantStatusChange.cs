@@ -1,8 +1,6 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.AspNetCore.Http.HttpResults;
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Operations;
-using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Tenants;
@@ -10,17 +8,14 @@ namespace TieredTenancy.Provisioner.Tenants;
 /// <summary>Suspend and resume: a status change from one state to another, audited and broadcast.</summary>
 public sealed class TenantStatusChange(CatalogDbContext catalog, TenantLookup lookup, TenantOperations operations, ControlPlaneAudit audit, RegistryBroadcast broadcast)
 {
-    public async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> ApplyAsync(string id, TenantStatus from, TenantStatus to, string action,
+    /// <summary>The tenant as it is after the change, or why it cannot change.</summary>
+    public async Task<(Tenant? Tenant, Refusal? Refusal)> ApplyAsync(Guid tenantId, TenantStatus from, TenantStatus to, string action,
         CancellationToken cancellationToken)
     {
-        if (!RouteIds.TryParse(id, out var tenantId, out var problem))
-        {
-            return problem;
-        }
         var tenant = await lookup.FindAsync(tenantId, cancellationToken);
         if (tenant is null)
         {
-            return TenantEndpoints.NotFound(id);
+            return (null, Refusal.NoTenant(tenantId.ToString()));
         }
         if (to == TenantStatus.Active && await CancelOffboardingInGraceAsync(tenant, cancellationToken))
         {
@@ -28,13 +23,13 @@ public sealed class TenantStatusChange(CatalogDbContext catalog, TenantLookup lo
         }
         if (await operations.ConflictAsync(tenant.Id, cancellationToken) is { } conflict)
         {
-            return conflict;
+            return (null, conflict);
         }
         if (tenant.Status != to)
         {
             if (tenant.Status != from)
             {
-                return Problems.Conflict($"The tenant is {tenant.Status.ToString().ToLowerInvariant()}; only a {from.ToString().ToLowerInvariant()} tenant can be changed to {to.ToString().ToLowerInvariant()}.");
+                return (null, Refusal.Conflict($"The tenant is {tenant.Status.ToString().ToLowerInvariant()}; only a {from.ToString().ToLowerInvariant()} tenant can be changed to {to.ToString().ToLowerInvariant()}."));
             }
             tenant.Status = to;
             tenant.UpdatedAt = DateTimeOffset.UtcNow;
@@ -42,7 +37,7 @@ public sealed class TenantStatusChange(CatalogDbContext catalog, TenantLookup lo
             await catalog.SaveChangesAsync(cancellationToken);
             await broadcast.TenantChangedAsync(tenant.Id);
         }
-        return TypedResults.Ok(await lookup.DescribeAsync(tenant, cancellationToken));
+        return (tenant, null);
     }
 
     /// <summary>Resuming a tenant whose offboarding waits out its grace period cancels the offboarding (once it has started, it is too late).</summary>

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using TieredTenancy.Provisioner.Plans;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Http;
+using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Usage;
 
@@ -16,7 +17,7 @@ public static class UsageEndpoints
         return admin;
     }
 
-    private static async Task<Results<Ok<TenantUsageReport>, ProblemHttpResult>> GetAsync([Description(TenantEndpoints.IdDescription)] string id,
+    private static async Task<Results<Ok<TenantUsageReport>, ProblemHttpResult>> GetAsync([Description(RouteIds.TenantDescription)] string id,
         TenantLookup lookup, PlanCatalog plans, TenantUsage usage, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))
@@ -26,7 +27,7 @@ public static class UsageEndpoints
         var tenant = await lookup.FindExistingAsync(tenantId, cancellationToken);
         if (tenant is null)
         {
-            return TenantEndpoints.NotFound(id);
+            return Problems.For(Refusal.NoTenant(id));
         }
         var plan = await plans.FindAsync(tenant.Plan, cancellationToken);
         return TypedResults.Ok(await usage.MeasureAsync(tenant, plan!, cancellationToken));

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Tenancy.Http;
 
@@ -43,6 +44,15 @@ public static class Problems
 
     public static ProblemHttpResult Timeout(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status504GatewayTimeout, title: "The query took too long.");
+
+    /// <summary>The problem a service's <see cref="Refusal"/> is, in HTTP.</summary>
+    public static ProblemHttpResult For(Refusal refusal) => refusal.Reason switch
+    {
+        RefusalReason.NotFound => NotFound(refusal.Detail),
+        RefusalReason.Conflict => Conflict(refusal.Detail),
+        RefusalReason.Unavailable => Unavailable(refusal.Detail),
+        _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal.Reason, "Unknown refusal."),
+    };
 
     /// <summary>For OpenAPI: an endpoint answers <paramref name="statusCode"/> with problem details.</summary>
     public static IProducesResponseTypeMetadata ResponseMetadata(int statusCode) =>

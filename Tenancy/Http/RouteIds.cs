@@ -5,6 +5,9 @@ namespace TieredTenancy.Tenancy.Http;
 
 public static class RouteIds
 {
+    /// <summary>The OpenAPI description of a route's tenant id.</summary>
+    public const string TenantDescription = "The tenant's id (a UUID).";
+
     /// <summary>Route ids are UUIDs; anything else is a 400, not a lookup.</summary>
     public static bool TryParse(string value, out Guid id, [NotNullWhen(false)] out ProblemHttpResult? problem)
     {
