@@ -1,5 +1,6 @@
 using TieredTenancy.Provisioner;
 using TieredTenancy.Provisioner.Archives;
+using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Clients;
 using TieredTenancy.Provisioner.Credentials;
 using TieredTenancy.Provisioner.Faults;
@@ -23,13 +24,18 @@ builder.AddServiceDefaults();
 builder.AddFaultInjection();
 // Hosted services start in this order: storage ready, clients registered, unfinished work undone, then operations run.
 builder.AddRegistryAndStorage();
+builder.AddServerPlacement();
+builder.AddControlPlaneAudit();
 builder.AddApiClients();
+builder.AddPlans();
 builder.AddTenantRegistry();
+builder.AddTenantUsage();
 builder.AddTenantProvisioning();
 builder.AddDurableOperations();
 builder.AddTierMoves();
 builder.AddFleetMigrations();
 builder.AddTenantArchives();
+builder.AddTenantOffboarding();
 builder.AddCredentialRotation();
 builder.AddTokenIssuing();
 builder.AddAdminApiContract();

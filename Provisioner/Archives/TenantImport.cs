@@ -38,33 +38,34 @@ public sealed class ImportReport
 /// transaction), checks the row counts against the manifest, and only then serves it. A failure,
 /// or a Provisioner that stops, undoes the tenant; the archive stays for a resume.
 /// </summary>
-public sealed class TenantImport(IServiceScopeFactory scopes, TenantTables tables, ILogger<TenantImport> logger) : IOperationHandler
+public sealed class TenantImport(
+    TenantProvisioning provisioning,
+    TenantArchiveCheck archiveCheck,
+    PlanCatalog plans,
+    IEnumerable<ITierStorage> tiers,
+    TenantTables tables,
+    ILogger<TenantImport> logger) : IOperationHandler
 {
-    public OperationKind Kind => OperationKind.Import;
-
     public async Task RunAsync(OperationRun run, CancellationToken cancellationToken)
     {
         var parameters = run.Parameters<ImportParameters>();
-        await using var scope = scopes.CreateAsyncScope();
-        var provisioning = scope.ServiceProvider.GetRequiredService<TenantProvisioning>();
         try
         {
-            await ImportAsync(run, parameters, scope.ServiceProvider, provisioning, cancellationToken);
+            await ImportAsync(run, parameters, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationLeaseLostException && !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning(exception, "Import {OperationId} failed in phase {Phase}; undoing the tenant", run.Id, run.Operation.Phase);
             await run.RecordErrorAsync($"Failed in phase '{run.Operation.Phase}': {exception.Message}", CancellationToken.None);
-            await UndoAsync(run, provisioning, CancellationToken.None);
+            await UndoAsync(run, CancellationToken.None);
         }
     }
 
     public async Task RecoverAsync(OperationRun run, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
         await run.RecordErrorAsync($"The Provisioner stopped during phase '{run.Operation.Phase}'; the import was undone. Resume it to run it again.",
             cancellationToken);
-        await UndoAsync(run, scope.ServiceProvider.GetRequiredService<TenantProvisioning>(), cancellationToken);
+        await UndoAsync(run, cancellationToken);
     }
 
     public async Task<string?> RefuseResumeAsync(Operation operation, CatalogDbContext catalog, CancellationToken cancellationToken)
@@ -88,12 +89,11 @@ public sealed class TenantImport(IServiceScopeFactory scopes, TenantTables table
         return Task.CompletedTask;
     }
 
-    private async Task ImportAsync(OperationRun run, ImportParameters parameters, IServiceProvider services, TenantProvisioning provisioning,
-        CancellationToken cancellationToken)
+    private async Task ImportAsync(OperationRun run, ImportParameters parameters, CancellationToken cancellationToken)
     {
         var state = run.State<ImportState>();
         await run.EnterPhaseAsync("checking", cancellationToken);
-        var (manifest, problems) = await services.GetRequiredService<TenantArchiveCheck>().CheckAsync(parameters.ArchivePath, cancellationToken);
+        var (manifest, problems) = await archiveCheck.CheckAsync(parameters.ArchivePath, cancellationToken);
         if (manifest is null)
         {
             throw new InvalidDataException($"The archive no longer checks out: {string.Join(" ", problems)}");
@@ -104,7 +104,7 @@ public sealed class TenantImport(IServiceScopeFactory scopes, TenantTables table
         await run.EnterPhaseAsync("provisioning", cancellationToken, total: manifest.Files.Sum(file => file.Rows), done: 0);
         // An earlier attempt may have left the tenant half-made.
         await provisioning.UndoAsync(parameters.TenantId, cancellationToken);
-        var plan = await services.GetRequiredService<PlanCatalog>().FindAsync(parameters.Plan, cancellationToken)
+        var plan = await plans.FindAsync(parameters.Plan, cancellationToken)
             ?? throw new InvalidOperationException($"The plan '{parameters.Plan}' is gone.");
         var created = await provisioning.CreateAsync(parameters.Slug, parameters.Name, plan, cancellationToken, parameters.TenantId, activate: false);
         if (created.IsSlugTaken)
@@ -114,7 +114,7 @@ public sealed class TenantImport(IServiceScopeFactory scopes, TenantTables table
         var tenant = created.Tenant!;
 
         await run.EnterPhaseAsync("loading", cancellationToken);
-        var tier = services.GetServices<ITierStorage>().Single(t => t.Kind == tenant.Isolation);
+        var tier = tiers.Single(t => t.Kind == tenant.Isolation);
         await using (var connection = await tier.ConnectAsync(tenant.Placement, cancellationToken))
         {
             await LoadAsync(run, manifest, parameters.ArchivePath, new TenantData(connection, tenant.Placement.Schema, tenant.Id), tier.HasOwnTarget,
@@ -177,7 +177,7 @@ public sealed class TenantImport(IServiceScopeFactory scopes, TenantTables table
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private static async Task UndoAsync(OperationRun run, TenantProvisioning provisioning, CancellationToken cancellationToken)
+    private async Task UndoAsync(OperationRun run, CancellationToken cancellationToken)
     {
         await run.EnterPhaseAsync("undoing", cancellationToken);
         await provisioning.UndoAsync(run.TenantId, cancellationToken);

@@ -52,14 +52,15 @@ public sealed class RotationReport
 /// password change would refuse at once every replica still holding the old one.
 /// </summary>
 public sealed class CredentialRotation(
-    IServiceScopeFactory scopes,
+    CatalogDbContext catalog,
+    DatabaseLogins logins,
+    ControlPlaneAudit audit,
     TenantServers servers,
     RegistryBroadcast broadcast,
     FaultInjection faults,
     IOptions<CredentialOptions> options,
     ILogger<CredentialRotation> logger) : IOperationHandler
 {
-    public OperationKind Kind => OperationKind.Rotate;
 
     public Task RunAsync(OperationRun run, CancellationToken cancellationToken) => ContinueAsync(run, cancellationToken);
 
@@ -75,10 +76,6 @@ public sealed class CredentialRotation(
         var parameters = run.Parameters<RotationParameters>();
         var state = run.State<RotationState>();
         state.Report.PreviousLogin = parameters.PreviousLogin;
-        await using var scope = scopes.CreateAsyncScope();
-        var services = scope.ServiceProvider;
-        var catalog = services.GetRequiredService<CatalogDbContext>();
-        var storage = services.GetRequiredService<DatabaseTierStorage>();
         var tenant = await catalog.Tenants.SingleAsync(t => t.Id == run.TenantId, cancellationToken);
         if (tenant.Isolation != IsolationKind.Database)
         {
@@ -91,15 +88,15 @@ public sealed class CredentialRotation(
         {
             // Recorded before the login exists, so a crash after CREATE ROLE still knows its name (and removes or uses it).
             var login = TenantNames.RotatedDatabaseRole(tenant.Id);
-            state.ProtectedCredentials = storage.ProtectCredentials(placement.Database, login, DatabaseTierStorage.NewPassword());
+            state.ProtectedCredentials = logins.Protect(placement.Database, login, DatabaseLogins.NewPassword());
             state.Report.Login = login;
             await run.SaveStateAsync(state, cancellationToken);
         }
-        var credentials = storage.UnprotectCredentials(state.ProtectedCredentials);
+        var credentials = logins.Unprotect(state.ProtectedCredentials);
         await using (var connection = await servers.OpenDedicatedAdminAsync(placement.Server, cancellationToken))
         {
-            await storage.CreateLoginAsync(connection, credentials.Username!, credentials.Password!, cancellationToken);
-            await DatabaseTierStorage.GrantLoginAsync(connection, placement.Database, credentials.Username!, cancellationToken);
+            await logins.CreateAsync(connection, credentials.Username!, credentials.Password!, cancellationToken);
+            await DatabaseLogins.GrantAsync(connection, placement.Database, credentials.Username!, cancellationToken);
         }
 
         await EnterAsync(run, "switching", cancellationToken);
@@ -126,12 +123,12 @@ public sealed class CredentialRotation(
             await run.SaveStateAsync(state, cancellationToken);
 
             await EnterAsync(run, "dropping-login", cancellationToken);
-            await DatabaseTierStorage.DropLoginAsync(connection, placement.Database, parameters.PreviousLogin, cancellationToken);
+            await DatabaseLogins.DropAsync(connection, placement.Database, parameters.PreviousLogin, cancellationToken);
         }
         state.Report.PreviousLoginDroppedAt ??= DateTimeOffset.UtcNow;
         await run.SaveStateAsync(state, cancellationToken);
 
-        services.GetRequiredService<ControlPlaneAudit>().Record("tenant.credentials.rotate", tenant.Id,
+        audit.Record("tenant.credentials.rotate", tenant.Id,
             $"operation={run.Id} login={parameters.PreviousLogin}->{credentials.Username} ended_sessions={state.Report.EndedSessions}", run.Operation.Actor);
         await catalog.SaveChangesAsync(cancellationToken);
         await run.FinishAsync(OperationStatus.Succeeded, cancellationToken);

@@ -1,5 +1,6 @@
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Tenancy.Hosting;
+using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Credentials;
 
@@ -9,7 +10,7 @@ public static class CredentialServices
     public static IHostApplicationBuilder AddCredentialRotation(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<CredentialOptions>(CredentialOptions.SectionName);
-        builder.Services.AddSingleton<IOperationHandler, CredentialRotation>();
+        builder.Services.AddOperationHandler<CredentialRotation>(OperationKind.Rotate);
         return builder;
     }
 }

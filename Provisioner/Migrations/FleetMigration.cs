@@ -23,6 +23,7 @@ public sealed record MigrationParameters(string TargetVersion, int Canary, int M
 /// plan: what succeeded is not touched again.
 /// </summary>
 public sealed class FleetMigration(
+    CatalogDbContext catalog,
     IServiceScopeFactory scopes,
     TargetMigrator migrator,
     TenantServers servers,
@@ -31,8 +32,6 @@ public sealed class FleetMigration(
     ILogger<FleetMigration> logger) : IOperationHandler
 {
     private readonly MigrationOptions _options = options.Value;
-
-    public OperationKind Kind => OperationKind.Migrate;
 
     public Task RunAsync(OperationRun run, CancellationToken cancellationToken) => ContinueAsync(run, cancellationToken);
 
@@ -94,8 +93,6 @@ public sealed class FleetMigration(
     /// <summary>The plan, written once: every target not at the version, in stages. Returns the planned and the finished counts.</summary>
     private async Task<(long Total, long Done)> PlanAsync(OperationRun run, MigrationParameters parameters, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var catalog = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
         if (!await catalog.TargetMigrations.AnyAsync(m => m.OperationId == run.Id, cancellationToken))
         {
             await catalog.Database.ExecuteSqlAsync($"""
@@ -156,14 +153,15 @@ public sealed class FleetMigration(
 
             async Task WorkAsync(string server, ConcurrentQueue<TargetMigration> queue)
             {
+                // Workers run side by side: each has a catalog connection of its own.
                 await using var scope = scopes.CreateAsyncScope();
-                var catalog = (NpgsqlConnection)scope.ServiceProvider.GetRequiredService<CatalogDbContext>().Database.GetDbConnection();
-                await catalog.OpenAsync(cancellationToken);
+                var workerCatalog = (NpgsqlConnection)scope.ServiceProvider.GetRequiredService<CatalogDbContext>().Database.GetDbConnection();
+                await workerCatalog.OpenAsync(cancellationToken);
                 // Schema targets share one database: one connection per worker serves all of them.
                 await using var shared = server == servers.SharedServer ? await servers.ConnectSharedAsync(cancellationToken) : null;
                 while (Volatile.Read(ref failures) < budget && queue.TryDequeue(out var target))
                 {
-                    var (outcome, detail) = await migrator.MigrateAsync(catalog, shared, target, cancellationToken);
+                    var (outcome, detail) = await migrator.MigrateAsync(workerCatalog, shared, target, cancellationToken);
                     switch (outcome)
                     {
                         case TargetOutcome.Busy:
@@ -185,8 +183,7 @@ public sealed class FleetMigration(
 
     private async Task<List<TargetMigration>> PendingTargetsAsync(Guid operationId, int stage, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<CatalogDbContext>().TargetMigrations.AsNoTracking()
+        return await catalog.TargetMigrations.AsNoTracking()
             .Where(m => m.OperationId == operationId && m.Stage == stage && m.State == TargetMigrationState.Pending)
             .OrderBy(m => m.Kind).ThenBy(m => m.TargetId)
             .ToListAsync(cancellationToken);
@@ -194,8 +191,7 @@ public sealed class FleetMigration(
 
     private async Task<List<TargetMigration>> FailedTargetsAsync(Guid operationId, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<CatalogDbContext>().TargetMigrations.AsNoTracking()
+        return await catalog.TargetMigrations.AsNoTracking()
             .Where(m => m.OperationId == operationId && m.State == TargetMigrationState.Failed)
             .OrderBy(m => m.Stage).ThenBy(m => m.TargetId)
             .ToListAsync(cancellationToken);
@@ -203,16 +199,14 @@ public sealed class FleetMigration(
 
     private async Task<int> PendingAsync(Guid operationId, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<CatalogDbContext>().TargetMigrations
+        return await catalog.TargetMigrations
             .CountAsync(m => m.OperationId == operationId && m.State == TargetMigrationState.Pending, cancellationToken);
     }
 
     private async Task MarkFailedAsync(TargetMigration target, string error, CancellationToken cancellationToken)
     {
         logger.LogWarning("Target {Server}/{Database}/{Schema} not migrated: {Error}", target.Server, target.Database, target.Schema, error);
-        await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<CatalogDbContext>().TargetMigrations
+        await catalog.TargetMigrations
             .Where(m => m.OperationId == target.OperationId && m.TargetId == target.TargetId)
             .ExecuteUpdateAsync(set => set
                 .SetProperty(m => m.State, TargetMigrationState.Failed)

@@ -1,5 +1,6 @@
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Tenancy.Hosting;
+using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Migrations;
 
@@ -10,7 +11,7 @@ public static class MigrationServices
     {
         builder.Services.AddValidatedOptions<MigrationOptions>(MigrationOptions.SectionName);
         builder.Services.AddSingleton<TargetMigrator>();
-        builder.Services.AddSingleton<IOperationHandler, FleetMigration>();
+        builder.Services.AddOperationHandler<FleetMigration>(OperationKind.Migrate);
         builder.Services.AddScoped<FleetMigrations>();
         builder.Services.AddHostedService<StartupMigration>();
         return builder;

@@ -1,5 +1,6 @@
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Tenancy.Hosting;
+using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Moves;
 
@@ -9,7 +10,7 @@ public static class MoveServices
     public static IHostApplicationBuilder AddTierMoves(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<MoveOptions>(MoveOptions.SectionName);
-        builder.Services.AddSingleton<IOperationHandler, TierMove>();
+        builder.Services.AddOperationHandler<TierMove>(OperationKind.Move);
         builder.Services.AddScoped<TierMoves>();
         return builder;
     }

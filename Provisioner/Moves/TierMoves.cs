@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Faults;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Provisioner.Migrations;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Storage;

@@ -46,7 +46,11 @@ public sealed class OffboardingState
 /// is durable: a Provisioner that dies midway finishes it at restart. It only goes forward.
 /// </summary>
 public sealed class TenantOffboarding(
-    IServiceScopeFactory scopes,
+    CatalogDbContext catalog,
+    IEnumerable<ITierStorage> tiers,
+    ClientRegistration clients,
+    TenantExport export,
+    ControlPlaneAudit audit,
     TenantServers servers,
     TenantTables tables,
     ArchiveStore store,
@@ -55,7 +59,7 @@ public sealed class TenantOffboarding(
     IConnectionMultiplexer redis,
     ILogger<TenantOffboarding> logger) : IOperationHandler
 {
-    public OperationKind Kind => OperationKind.Offboard;
+    private readonly IReadOnlyList<ITierStorage> _tiers = tiers.ToList();
 
     private static readonly TimeSpan RequestCountsSettle = TimeSpan.FromSeconds(2);
 
@@ -73,15 +77,12 @@ public sealed class TenantOffboarding(
     {
         var parameters = run.Parameters<OffboardingParameters>();
         var state = run.State<OffboardingState>();
-        await using var scope = scopes.CreateAsyncScope();
-        var services = scope.ServiceProvider;
-        var catalog = services.GetRequiredService<CatalogDbContext>();
         var tenant = await catalog.Tenants.AsNoTracking().SingleAsync(t => t.Id == run.TenantId, cancellationToken);
 
         await EnterAsync(run, "suspending", cancellationToken);
-        await SuspendAsync(tenant, catalog, cancellationToken);
+        await SuspendAsync(tenant, cancellationToken);
         state.SuspendedAt ??= DateTimeOffset.UtcNow;
-        state.RevokedClients += await services.GetRequiredService<ClientRegistration>().RevokeAllAsync(tenant.Id, cancellationToken);
+        state.RevokedClients += await clients.RevokeAllAsync(tenant.Id, cancellationToken);
         await run.SaveStateAsync(state, cancellationToken);
 
         await EnterAsync(run, "exporting", cancellationToken);
@@ -94,7 +95,7 @@ public sealed class TenantOffboarding(
             var path = store.OffboardedPath(tenant.Id, run.Id);
             Tenancy.Archives.TenantArchiveManifest? manifest = null;
             var (sha256, bytes) = await ArchiveStore.WriteAsync(path, async file =>
-                manifest = await services.GetRequiredService<TenantExport>().WriteAsync(tenant, file, cancellationToken), cancellationToken);
+                manifest = await export.WriteAsync(tenant, file, cancellationToken), cancellationToken);
             (state.ArchivePath, state.ArchiveSha256, state.ArchiveBytes, state.ExportedAt) = (path, sha256, bytes, DateTimeOffset.UtcNow);
             state.Rows = manifest!.Files.ToDictionary(file => file.Table, file => file.Rows);
             await run.SaveStateAsync(state, cancellationToken);
@@ -108,12 +109,12 @@ public sealed class TenantOffboarding(
         {
             await Task.Delay(countsSettled, cancellationToken);
         }
-        await DeleteEverywhereAsync(tenant, services, catalog, cancellationToken);
+        await DeleteEverywhereAsync(tenant, cancellationToken);
         state.DeletedAt ??= DateTimeOffset.UtcNow;
         await run.SaveStateAsync(state, cancellationToken);
 
         await EnterAsync(run, "verifying", cancellationToken);
-        var checks = await VerifyAsync(tenant, catalog, cancellationToken);
+        var checks = await VerifyAsync(tenant, cancellationToken);
         var left = checks.Where(check => check.Found > 0).ToList();
         if (left.Count > 0)
         {
@@ -132,7 +133,7 @@ public sealed class TenantOffboarding(
             .SetProperty(t => t.Status, TenantStatus.Deleted)
             .SetProperty(t => t.DeletionCertificate, JsonSerializer.Serialize(certificate, OperationRun.Json))
             .SetProperty(t => t.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken);
-        services.GetRequiredService<ControlPlaneAudit>().Record("tenant.offboard", tenant.Id,
+        audit.Record("tenant.offboard", tenant.Id,
             $"operation={run.Id} archive={certificate.Archive.Sha256} rows={state.Rows.Values.Sum()} checks={checks.Count}", run.Operation.Actor);
         await catalog.SaveChangesAsync(cancellationToken);
         await broadcast.TenantChangedAsync(tenant.Id);
@@ -146,7 +147,7 @@ public sealed class TenantOffboarding(
     /// this: under the tenant's write lock (in-flight writes finish first) its placement is fenced at
     /// every epoch, so a replica that missed the broadcast is refused too.
     /// </summary>
-    private async Task SuspendAsync(Tenant tenant, CatalogDbContext catalog, CancellationToken cancellationToken)
+    private async Task SuspendAsync(Tenant tenant, CancellationToken cancellationToken)
     {
         await catalog.Tenants.Where(t => t.Id == tenant.Id && t.Status != TenantStatus.Deleted)
             .ExecuteUpdateAsync(set => set.SetProperty(t => t.Status, TenantStatus.Offboarding).SetProperty(t => t.UpdatedAt, DateTimeOffset.UtcNow),
@@ -156,8 +157,7 @@ public sealed class TenantOffboarding(
         {
             return;
         }
-        await using var scope = scopes.CreateAsyncScope();
-        var tier = scope.ServiceProvider.GetServices<ITierStorage>().Single(t => t.Kind == tenant.Isolation);
+        var tier = _tiers.Single(t => t.Kind == tenant.Isolation);
         await using var connection = await tier.ConnectAsync(tenant.Placement, cancellationToken);
         await PlacementFences.FreezeWritesAsync(connection, tenant.Id, TimeSpan.FromSeconds(30), cancellationToken);
         await PlacementFences.RetireAsync(connection, tenant.Id, long.MaxValue, cancellationToken);
@@ -179,10 +179,9 @@ public sealed class TenantOffboarding(
     /// schema and role, its database and login on every dedicated server; its storage targets; its
     /// Redis keys; every replica's cached entry.
     /// </summary>
-    private async Task DeleteEverywhereAsync(Tenant tenant, IServiceProvider services, CatalogDbContext catalog, CancellationToken cancellationToken)
+    private async Task DeleteEverywhereAsync(Tenant tenant, CancellationToken cancellationToken)
     {
-        var tiers = services.GetServices<ITierStorage>().ToList();
-        foreach (var tier in tiers)
+        foreach (var tier in _tiers)
         {
             foreach (var placement in await PlacementsAsync(tier, tenant, cancellationToken))
             {
@@ -217,7 +216,7 @@ public sealed class TenantOffboarding(
     }
 
     /// <summary>Asks PostgreSQL, Redis and the catalog for anything of the tenant; each check says what was found (0 when absent).</summary>
-    private async Task<List<DeletionCheck>> VerifyAsync(Tenant tenant, CatalogDbContext catalog, CancellationToken cancellationToken)
+    private async Task<List<DeletionCheck>> VerifyAsync(Tenant tenant, CancellationToken cancellationToken)
     {
         var checks = new List<DeletionCheck>();
         var sharedWhere = $"{servers.SharedServer}/{servers.SharedDatabase}";

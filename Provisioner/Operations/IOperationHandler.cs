@@ -2,11 +2,13 @@ using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Operations;
 
-/// <summary>Runs the operations of one kind. Each run holds the operation's lease; state changes go through <see cref="OperationRun"/>.</summary>
+/// <summary>
+/// Runs the operations of one kind. A handler is a scoped service, resolved for one attempt from the
+/// attempt's own scope (<see cref="OperationHandlers.AddOperationHandler{THandler}"/>); the run holds
+/// the operation's lease, and state changes go through <see cref="OperationRun"/>.
+/// </summary>
 public interface IOperationHandler
 {
-    OperationKind Kind { get; }
-
     /// <summary>Runs a pending operation (new, or asked to resume) to its end.</summary>
     Task RunAsync(OperationRun run, CancellationToken cancellationToken);
 
@@ -21,4 +23,16 @@ public interface IOperationHandler
 
     /// <summary>What else changes in the catalog when it is resumed (in the same unit of work).</summary>
     Task PrepareResumeAsync(Operation operation, CatalogDbContext catalog, CancellationToken cancellationToken);
+}
+
+public static class OperationHandlers
+{
+    /// <summary>Registers the handler of one kind of operation: scoped, one instance per attempt.</summary>
+    public static IServiceCollection AddOperationHandler<THandler>(this IServiceCollection services, OperationKind kind)
+        where THandler : class, IOperationHandler =>
+        services.AddKeyedScoped<IOperationHandler, THandler>(kind);
+
+    /// <summary>The handler of <paramref name="kind"/>, from the scope of the attempt or the request.</summary>
+    public static IOperationHandler HandlerOf(this IServiceProvider services, OperationKind kind) =>
+        services.GetRequiredKeyedService<IOperationHandler>(kind);
 }

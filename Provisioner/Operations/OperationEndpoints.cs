@@ -108,7 +108,7 @@ public static class OperationEndpoints
     }
 
     private static async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> ResumeAsync([Description(IdDescription)] string id,
-        CatalogDbContext catalog, IEnumerable<IOperationHandler> handlers, OperationRunner runner, ControlPlaneAudit audit, CancellationToken cancellationToken)
+        CatalogDbContext catalog, IServiceProvider services, OperationRunner runner, ControlPlaneAudit audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var operationId, out var problem))
         {
@@ -127,7 +127,7 @@ public static class OperationEndpoints
         {
             return Problems.Conflict($"Operation {operation.Id} succeeded; there is nothing to resume.");
         }
-        var handler = handlers.Single(h => h.Kind == operation.Kind);
+        var handler = services.HandlerOf(operation.Kind);
         if (await handler.RefuseResumeAsync(operation, catalog, cancellationToken) is { } reason)
         {
             return Problems.Conflict(reason);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Operations;
@@ -97,9 +98,9 @@ public sealed class OperationRun(Operation operation, OperationAttempt attempt, 
     /// while this attempt holds the fence: the catalog's <c>tt_operation_fence</c> refuses a
     /// superseded attempt before the step starts, and the fence row stays held until the step's
     /// catalog changes commit, so a newer attempt's claim waits for the step or ends it. The step
-    /// gets a scope whose catalog context is in that transaction; what it saves there commits with it.
+    /// gets a catalog context in that transaction; what it saves or audits there commits with it.
     /// </summary>
-    public async Task<T> FencedAsync<T>(Func<IServiceProvider, CancellationToken, Task<T>> step, CancellationToken cancellationToken)
+    public async Task<T> FencedAsync<T>(Func<FencedStep, CancellationToken, Task<T>> step, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var catalog = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
@@ -125,17 +126,17 @@ public sealed class OperationRun(Operation operation, OperationAttempt attempt, 
                 throw new OperationLeaseLostException(operation.Id, exception.MessageText);
             }
             started = true;
-            var result = await step(scope.ServiceProvider, cancellationToken);
+            var result = await step(new FencedStep(catalog, scope.ServiceProvider.GetRequiredService<ControlPlaneAudit>()), cancellationToken);
             await catalog.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return result;
         });
     }
 
-    public Task FencedAsync(Func<IServiceProvider, CancellationToken, Task> step, CancellationToken cancellationToken) =>
-        FencedAsync<bool>(async (services, token) =>
+    public Task FencedAsync(Func<FencedStep, CancellationToken, Task> step, CancellationToken cancellationToken) =>
+        FencedAsync<bool>(async (fenced, token) =>
         {
-            await step(services, token);
+            await step(fenced, token);
             return true;
         }, cancellationToken);
 
@@ -180,6 +181,9 @@ public sealed class OperationRun(Operation operation, OperationAttempt attempt, 
             ? phases.Deserialize<List<PhaseTiming>>(Json) ?? []
             : [];
 }
+
+/// <summary>What a fenced step may write to besides tenant storage: the catalog, in the fence's transaction, and its audit trail.</summary>
+public sealed record FencedStep(CatalogDbContext Catalog, ControlPlaneAudit Audit);
 
 /// <summary>When a phase started and ended.</summary>
 public sealed record PhaseTiming(string Name, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt);

@@ -16,7 +16,6 @@ namespace TieredTenancy.Provisioner.Operations;
 /// </summary>
 public sealed class OperationRunner(
     IServiceScopeFactory scopes,
-    IEnumerable<IOperationHandler> handlers,
     OlderAttempts olderAttempts,
     FaultInjection faults,
     IOptions<OperationOptions> options,
@@ -24,7 +23,6 @@ public sealed class OperationRunner(
 {
     private readonly string _instance = Truncate($"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}", 100);
     private readonly OperationOptions _options = options.Value;
-    private readonly Dictionary<OperationKind, IOperationHandler> _handlers = handlers.ToDictionary(handler => handler.Kind);
     private readonly ConcurrentDictionary<OperationAttempt, Task> _running = new();
     private readonly SemaphoreSlim _wake = new(0);
 
@@ -119,7 +117,8 @@ public sealed class OperationRunner(
             try
             {
                 await FenceOlderAttemptsAsync(attempt, lease.Token);
-                var handler = _handlers[operation.Kind];
+                await using var scope = scopes.CreateAsyncScope();
+                var handler = scope.ServiceProvider.HandlerOf(operation.Kind);
                 if (wasRunning)
                 {
                     logger.LogWarning("Recovering {Kind} operation {OperationId} left in phase {Phase} by an attempt that stopped",

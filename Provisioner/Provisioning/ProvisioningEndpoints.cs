@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using TieredTenancy.Provisioner.Plans;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Http;

@@ -1,8 +1,7 @@
-using System.Security.Cryptography;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TieredTenancy.Provisioner.Faults;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 using TieredTenancy.Tenancy.Storage;
@@ -22,12 +21,10 @@ public sealed class DatabaseTierStorage(
     StorageVersions versions,
     DedicatedPlacementPolicy placementPolicy,
     FaultInjection faults,
-    IDataProtectionProvider dataProtection,
-    TierTimeouts timeouts,
+    DatabaseLogins logins,
     IOptions<TenantStorageOptions> options) : ITierStorage
 {
     private readonly TenantStorageOptions _options = options.Value;
-    private readonly IDataProtector _protector = dataProtection.CreateProtector(TenantConnectionProtection.Purpose);
 
     public IsolationKind Kind => IsolationKind.Database;
 
@@ -45,14 +42,14 @@ public sealed class DatabaseTierStorage(
     public async Task<string> CreateAsync(Guid tenantId, Placement placement, string? version, CancellationToken cancellationToken)
     {
         var database = Sql.Id(placement.Database);
-        var password = NewPassword();
+        var password = DatabaseLogins.NewPassword();
         // A clone of the template, then stepped up or down to the version wanted (nothing to do when the template is at it).
         var wanted = version ?? migrations.LatestVersion;
         var templateVersion = await versions.TemplateAsync(placement.Server, cancellationToken) ?? migrations.LatestVersion;
 
         await using (var admin = await servers.OpenDedicatedAdminAsync(placement.Server, cancellationToken))
         {
-            await CreateLoginAsync(admin, placement.Role!, password, cancellationToken);
+            await logins.CreateAsync(admin, placement.Role!, password, cancellationToken);
             faults.At("database-role-created");
             await CloneTemplateAsync(admin, database, cancellationToken);
         }
@@ -65,59 +62,13 @@ public sealed class DatabaseTierStorage(
         await using (var admin = await servers.OpenDedicatedAdminAsync(placement.Server, cancellationToken))
         {
             await Sql.ExecuteAsync(admin, $"REVOKE ALL ON DATABASE {database} FROM PUBLIC", cancellationToken);
-            await GrantLoginAsync(admin, placement.Database, placement.Role!, cancellationToken);
+            await DatabaseLogins.GrantAsync(admin, placement.Database, placement.Role!, cancellationToken);
         }
         faults.At("database-granted");
 
-        placement.ProtectedConnectionString = ProtectCredentials(placement.Database, placement.Role!, password);
+        placement.ProtectedConnectionString = logins.Protect(placement.Database, placement.Role!, password);
         return wanted;
     }
-
-    /// <summary>A fresh random password for a tenant login (URL-safe base64 of 24 random bytes).</summary>
-    public static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
-
-    /// <summary>
-    /// A tenant login: a member of the group role that holds the table rights, nothing else, with the
-    /// database tier's timeouts. If it exists (a rerun after a crash), it gets this password.
-    /// </summary>
-    public async Task CreateLoginAsync(NpgsqlConnection admin, string role, string password, CancellationToken cancellationToken)
-    {
-        var login = Sql.Id(role);
-        await Sql.ExecuteAsync(admin, $"""
-            DO $login$ BEGIN
-              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {Sql.Literal(role)}) THEN
-                CREATE ROLE {login} LOGIN INHERIT NOCREATEDB NOCREATEROLE CONNECTION LIMIT 100 IN ROLE {Sql.Id(_options.TenantDatabaseRole)};
-              END IF;
-            END $login$;
-            ALTER ROLE {login} LOGIN PASSWORD {Sql.Literal(password)};
-            {timeouts.RoleSql(role, IsolationKind.Database)}
-            """, cancellationToken);
-    }
-
-    /// <summary>The login may open its tenant's database (and only that one: CONNECT is revoked from PUBLIC).</summary>
-    public static Task GrantLoginAsync(NpgsqlConnection admin, string database, string role, CancellationToken cancellationToken) =>
-        Sql.ExecuteAsync(admin, $"GRANT CONNECT, TEMPORARY ON DATABASE {Sql.Id(database)} TO {Sql.Id(role)}", cancellationToken);
-
-    /// <summary>Removes a login that no longer serves its tenant (idempotent).</summary>
-    public static async Task DropLoginAsync(NpgsqlConnection admin, string database, string role, CancellationToken cancellationToken)
-    {
-        if (await Sql.ScalarAsync<int?>(admin, "SELECT 1 FROM pg_roles WHERE rolname = $1", cancellationToken, role) is null)
-        {
-            return;
-        }
-        if (await Sql.ScalarAsync<int?>(admin, "SELECT 1 FROM pg_database WHERE datname = $1", cancellationToken, database) is not null)
-        {
-            await Sql.ExecuteAsync(admin, $"REVOKE ALL ON DATABASE {Sql.Id(database)} FROM {Sql.Id(role)}", cancellationToken);
-        }
-        await Sql.ExecuteAsync(admin, $"DROP ROLE IF EXISTS {Sql.Id(role)}", cancellationToken);
-    }
-
-    /// <summary>What the registry keeps of a tenant's login: database, user and password, encrypted with the catalog's key ring.</summary>
-    public string ProtectCredentials(string database, string role, string password) =>
-        _protector.Protect(new NpgsqlConnectionStringBuilder { Database = database, Username = role, Password = password }.ConnectionString);
-
-    /// <summary>The database, user and password that <see cref="ProtectCredentials"/> protected.</summary>
-    public NpgsqlConnectionStringBuilder UnprotectCredentials(string protectedCredentials) => new(_protector.Unprotect(protectedCredentials));
 
     /// <summary>
     /// WAL_LOG (PostgreSQL 15's default) clones in tens of milliseconds; FILE_COPY can stall for

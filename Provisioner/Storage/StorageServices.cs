@@ -29,11 +29,9 @@ public static class StorageServices
         builder.Services.AddSingleton(TenantMigrations.Load());
         builder.Services.AddSingleton(TenantTables.Load());
         builder.Services.AddScoped<StorageVersions>();
-        builder.Services.AddScoped<DedicatedPlacementPolicy>();
-        builder.Services.AddScoped<ServerLoad>();
-        builder.Services.AddScoped<TenantUsage>();
         builder.Services.AddScoped<RowTierStorage>();
         builder.Services.AddScoped<SchemaTierStorage>();
+        builder.Services.AddSingleton<DatabaseLogins>();
         builder.Services.AddScoped<DatabaseTierStorage>();
         builder.Services.AddScoped<ITierStorage>(services => services.GetRequiredService<RowTierStorage>());
         builder.Services.AddScoped<ITierStorage>(services => services.GetRequiredService<SchemaTierStorage>());

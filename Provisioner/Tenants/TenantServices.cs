@@ -6,16 +6,11 @@ namespace TieredTenancy.Provisioner.Tenants;
 
 public static class TenantServices
 {
-    /// <summary>Reading tenants, suspending and resuming them, plans, the control-plane audit and the registry broadcast.</summary>
+    /// <summary>Reading tenants, suspending and resuming them, and the registry broadcast.</summary>
     public static IHostApplicationBuilder AddTenantRegistry(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddHttpContextAccessor();
-        builder.Services.AddMemoryCache();
-        builder.Services.AddSingleton<PlanCatalog>();
-        builder.Services.AddHostedService<PlanChangeListener>();
         builder.Services.AddSingleton<RegistryBroadcast>();
         builder.Services.AddSingleton<RegistryChangeLog>();
-        builder.Services.AddScoped<ControlPlaneAudit>();
         builder.Services.AddScoped<TenantLookup>();
         builder.Services.AddScoped<TenantStatusChange>();
         return builder;

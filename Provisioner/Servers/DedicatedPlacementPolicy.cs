@@ -1,6 +1,6 @@
-using TieredTenancy.Provisioner.Servers;
+using TieredTenancy.Provisioner.Storage;
 
-namespace TieredTenancy.Provisioner.Storage;
+namespace TieredTenancy.Provisioner.Servers;
 
 /// <summary>
 /// A new database-tier tenant goes to the dedicated server with the most room: servers at their

@@ -1,0 +1,13 @@
+namespace TieredTenancy.Provisioner.Plans;
+
+public static class PlanServices
+{
+    /// <summary>The plans, cached, and the listener that drops the cache when a plan changes.</summary>
+    public static IHostApplicationBuilder AddPlans(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<PlanCatalog>();
+        builder.Services.AddHostedService<PlanChangeListener>();
+        return builder;
+    }
+}
