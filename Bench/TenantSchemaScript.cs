@@ -7,7 +7,7 @@ using TieredTenancy.Tenancy.Data;
 namespace TieredTenancy.Bench;
 
 /// <summary>
-/// The SQL that makes a tenant's tables, generated the way the Provisioner's TenantMigrations
+/// The SQL that makes a tenant's tables, generated the way the Provisioner's StorageMigrations
 /// generates it: the history table's create-if-not-exists script, then every migration of
 /// <see cref="TenantDataContext"/> from EF's own migrator, without transactions, with unqualified
 /// names (they land in whatever <c>search_path</c> points at).

@@ -105,7 +105,7 @@ public sealed class PlatformBootstrap(IConfiguration configuration, IOptions<Ten
     private static async Task EnsureRolesAsync(NpgsqlConnection connection, IEnumerable<string> roles, CancellationToken cancellationToken)
     {
         // Two bootstraps at once (two AppHosts on one kept data folder) must not race to create a role.
-        await Sql.ExecuteAsync(connection, "SELECT pg_advisory_lock(7301)", cancellationToken);
+        await Sql.ExecuteAsync(connection, $"SELECT pg_advisory_lock({AdvisoryLocks.PlatformRoles})", cancellationToken);
         foreach (var role in roles)
         {
             await Sql.ExecuteAsync(connection, $"""

@@ -1,6 +1,7 @@
 using TieredTenancy.Provisioner;
 using TieredTenancy.Provisioner.Archives;
 using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Broadcast;
 using TieredTenancy.Provisioner.Clients;
 using TieredTenancy.Provisioner.Credentials;
 using TieredTenancy.Provisioner.Faults;
@@ -26,6 +27,7 @@ builder.AddFaultInjection();
 builder.AddRegistryAndStorage();
 builder.AddServerPlacement();
 builder.AddControlPlaneAudit();
+builder.AddRegistryBroadcast();
 builder.AddApiClients();
 builder.AddPlans();
 builder.AddTenantRegistry();

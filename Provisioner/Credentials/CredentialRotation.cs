@@ -2,8 +2,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Broadcast;
 using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Operations;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Plans;
@@ -53,7 +55,7 @@ public sealed class RotationReport
 /// </summary>
 public sealed class CredentialRotation(
     CatalogDbContext catalog,
-    DatabaseLogins logins,
+    TenantLogins logins,
     ControlPlaneAudit audit,
     TenantServers servers,
     RegistryBroadcast broadcast,
@@ -88,7 +90,7 @@ public sealed class CredentialRotation(
         {
             // Recorded before the login exists, so a crash after CREATE ROLE still knows its name (and removes or uses it).
             var login = TenantNames.RotatedDatabaseRole(tenant.Id);
-            state.ProtectedCredentials = logins.Protect(placement.Database, login, DatabaseLogins.NewPassword());
+            state.ProtectedCredentials = logins.Protect(placement.Database, login, TenantLogins.NewPassword());
             state.Report.Login = login;
             await run.SaveStateAsync(state, cancellationToken);
         }
@@ -96,7 +98,7 @@ public sealed class CredentialRotation(
         await using (var connection = await servers.OpenDedicatedAdminAsync(placement.Server, cancellationToken))
         {
             await logins.CreateAsync(connection, credentials.Username!, credentials.Password!, cancellationToken);
-            await DatabaseLogins.GrantAsync(connection, placement.Database, credentials.Username!, cancellationToken);
+            await TenantLogins.GrantAsync(connection, placement.Database, credentials.Username!, cancellationToken);
         }
 
         await EnterAsync(run, "switching", cancellationToken);
@@ -123,7 +125,7 @@ public sealed class CredentialRotation(
             await run.SaveStateAsync(state, cancellationToken);
 
             await EnterAsync(run, "dropping-login", cancellationToken);
-            await DatabaseLogins.DropAsync(connection, placement.Database, parameters.PreviousLogin, cancellationToken);
+            await TenantLogins.DropAsync(connection, placement.Database, parameters.PreviousLogin, cancellationToken);
         }
         state.Report.PreviousLoginDroppedAt ??= DateTimeOffset.UtcNow;
         await run.SaveStateAsync(state, cancellationToken);

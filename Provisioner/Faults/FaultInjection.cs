@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using TieredTenancy.Tenancy.Hosting;
 
 namespace TieredTenancy.Provisioner.Faults;
 
@@ -17,7 +18,7 @@ namespace TieredTenancy.Provisioner.Faults;
 /// </list>
 /// Without the setting every call here does nothing, and production signatures carry no fault argument.
 /// </summary>
-public sealed class FaultInjection(IOptions<ProvisioningOptions> options, IServiceProvider services, ILogger<FaultInjection> logger)
+public sealed class FaultInjection(IOptions<FaultInjectionOptions> options, IServiceProvider services, ILogger<FaultInjection> logger)
 {
     public const string Header = "X-Fault-Injection";
 

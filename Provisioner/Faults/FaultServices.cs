@@ -7,7 +7,7 @@ public static class FaultServices
     /// <summary>Fault plans for test runs; without <c>Provisioning:AllowFaultInjection</c> every fault call does nothing.</summary>
     public static IHostApplicationBuilder AddFaultInjection(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<ProvisioningOptions>(ProvisioningOptions.SectionName);
+        builder.Services.AddValidatedOptions<FaultInjectionOptions>(FaultInjectionOptions.SectionName);
         builder.Services.AddSingleton<FaultInjection>();
         return builder;
     }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Operations;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Tenancy.Registry;
 

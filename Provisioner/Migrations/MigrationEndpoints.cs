@@ -24,7 +24,7 @@ public static class MigrationEndpoints
     }
 
     private static async Task<Results<Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> StartAsync(ValidatedBody<StartMigrationRequest> body,
-        TenantMigrations migrations, FleetMigrations fleet, FaultInjection faults, ControlPlaneAudit audit, HttpContext http, CancellationToken cancellationToken)
+        StorageMigrations migrations, FleetMigrationStarter fleet, FaultInjection faults, ControlPlaneAudit audit, HttpContext http, CancellationToken cancellationToken)
     {
         var request = body.Value;
         if (request.TargetVersion is { } version && !migrations.IsKnown(version))
@@ -42,7 +42,7 @@ public static class MigrationEndpoints
     }
 
     private static async Task<Results<Ok<FleetMigrationState>, ValidationProblem>> ListAsync([AsParameters] PageQuery query, CatalogDbContext catalog,
-        TenantMigrations migrations, CancellationToken cancellationToken)
+        StorageMigrations migrations, CancellationToken cancellationToken)
     {
         if (!query.TryRead(out var page, out var problem))
         {

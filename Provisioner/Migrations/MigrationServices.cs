@@ -12,7 +12,7 @@ public static class MigrationServices
         builder.Services.AddValidatedOptions<MigrationOptions>(MigrationOptions.SectionName);
         builder.Services.AddSingleton<TargetMigrator>();
         builder.Services.AddOperationHandler<FleetMigration>(OperationKind.Migrate);
-        builder.Services.AddScoped<FleetMigrations>();
+        builder.Services.AddScoped<FleetMigrationStarter>();
         builder.Services.AddHostedService<StartupMigration>();
         return builder;
     }

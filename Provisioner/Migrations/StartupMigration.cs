@@ -9,7 +9,7 @@ namespace TieredTenancy.Provisioner.Migrations;
 /// tenant schema or database still behind is migrated in the background as a migrate operation,
 /// so pulling a new version and starting the stack upgrades a kept fleet.
 /// </summary>
-public sealed class StartupMigration(IServiceScopeFactory scopes, TenantMigrations migrations, ILogger<StartupMigration> logger) : IHostedService
+public sealed class StartupMigration(IServiceScopeFactory scopes, StorageMigrations migrations, ILogger<StartupMigration> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -20,7 +20,7 @@ public sealed class StartupMigration(IServiceScopeFactory scopes, TenantMigratio
         {
             return;
         }
-        var (started, running) = await scope.ServiceProvider.GetRequiredService<FleetMigrations>()
+        var (started, running) = await scope.ServiceProvider.GetRequiredService<FleetMigrationStarter>()
             .StartAsync(null, null, null, null, "system", cancellationToken);
         logger.LogInformation(started is not null
             ? "{Behind} storage target(s) are behind {Version}; migration {Operation} brings them up"

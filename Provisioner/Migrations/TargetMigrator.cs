@@ -1,3 +1,5 @@
+using TieredTenancy.Provisioner.Broadcast;
+using TieredTenancy.Provisioner.Servers;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TieredTenancy.Provisioner.Storage;
@@ -20,15 +22,12 @@ public enum TargetOutcome { Succeeded, Failed, Busy }
 /// </summary>
 public sealed class TargetMigrator(
     TenantServers servers,
-    TenantMigrations migrations,
+    StorageMigrations migrations,
     RegistryBroadcast broadcast,
     IOptions<TenantStorageOptions> storageOptions,
     IOptions<MigrationOptions> options,
     ILogger<TargetMigrator> logger)
 {
-    /// <summary>The catalog advisory lock (first key) a tenant is held by while its storage is migrated or a move of it starts.</summary>
-    public const int TenantLockSpace = 7304;
-
     private readonly MigrationOptions _options = options.Value;
     private readonly TenantStorageOptions _storage = storageOptions.Value;
 
@@ -97,7 +96,7 @@ public sealed class TargetMigrator(
         }
         await using var check = planned.TenantId is { } tenantId
             ? new NpgsqlCommand($"""
-                SELECT CASE WHEN NOT pg_try_advisory_xact_lock({TenantLockSpace}, hashtext($1::text)) THEN 'a move of the tenant is starting'
+                SELECT CASE WHEN NOT pg_try_advisory_xact_lock({AdvisoryLocks.TenantStorageWork}, hashtext($1::text)) THEN 'a move of the tenant is starting'
                   ELSE (SELECT 'operation ' || id || ' (' || lower(kind) || ') runs on the tenant' FROM operations
                         WHERE tenant_id = $1 AND status IN ('Pending', 'Running') LIMIT 1) END
                 """, catalog, hold) { Parameters = { new() { Value = tenantId } } }
@@ -166,7 +165,7 @@ public sealed class TargetMigrator(
     {
         var connection = new NpgsqlConnection(Sql.ForDatabase(servers.DedicatedConnectionString(target.Server), target.Database));
         await connection.OpenAsync(cancellationToken);
-        await Operations.OperationAttempt.NameAsync(connection, cancellationToken);
+        await SessionLabel.ApplyAsync(connection, cancellationToken);
         return connection;
     }
 

@@ -36,7 +36,7 @@ public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnly
         {
             // Two moves from one database at once must not race to create the capture's schema.
             await Sql.ExecuteAsync(source.Connection, $"""
-            SELECT pg_advisory_xact_lock(7303);
+            SELECT pg_advisory_xact_lock({AdvisoryLocks.ChangeCaptureSchema});
             CREATE SCHEMA IF NOT EXISTS tt_move AUTHORIZATION {owner};
             CREATE TABLE IF NOT EXISTS tt_move.changes (
               seq bigserial PRIMARY KEY,

@@ -1,8 +1,10 @@
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Broadcast;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Http;
@@ -36,7 +38,7 @@ public static class MoveEndpoints
     /// </summary>
     private static async Task<Results<Ok<TenantResponse>, Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> ChangePlanAsync(
         [Description(RouteIds.TenantDescription)] string id, JsonBody<ChangePlanRequest> body, CatalogDbContext catalog, PlanCatalog plans,
-        TenantLookup lookup, TierMoves moves, ControlPlaneAudit audit, RegistryBroadcast broadcast, CancellationToken cancellationToken)
+        TenantLookup lookup, TierMoveStarter moves, ControlPlaneAudit audit, RegistryBroadcast broadcast, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))
         {
@@ -71,7 +73,7 @@ public static class MoveEndpoints
     /// <summary>Rebalancing: the same plan and tier, another dedicated server, through the same move.</summary>
     private static async Task<Results<Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> MoveToServerAsync(
         [Description(RouteIds.TenantDescription)] string id, JsonBody<MoveToServerRequest> body, PlanCatalog plans, TenantLookup lookup,
-        TenantServers servers, TierMoves moves, CancellationToken cancellationToken)
+        TenantServers servers, TierMoveStarter moves, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))
         {

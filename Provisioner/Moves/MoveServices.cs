@@ -11,7 +11,7 @@ public static class MoveServices
     {
         builder.Services.AddValidatedOptions<MoveOptions>(MoveOptions.SectionName);
         builder.Services.AddOperationHandler<TierMove>(OperationKind.Move);
-        builder.Services.AddScoped<TierMoves>();
+        builder.Services.AddScoped<TierMoveStarter>();
         return builder;
     }
 }

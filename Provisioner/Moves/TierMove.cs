@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using TieredTenancy.Provisioner.Broadcast;
 using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Operations;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Data;

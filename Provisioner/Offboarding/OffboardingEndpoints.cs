@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Broadcast;
 using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Tenants;

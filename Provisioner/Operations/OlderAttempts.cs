@@ -1,4 +1,5 @@
 using Npgsql;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Tenancy.Storage;
 

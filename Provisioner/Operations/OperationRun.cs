@@ -1,3 +1,4 @@
+using TieredTenancy.Provisioner.Servers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
@@ -116,7 +117,7 @@ public sealed class OperationRun(Operation operation, OperationAttempt attempt, 
             catalog.ChangeTracker.Clear();
             await using var transaction = await catalog.Database.BeginTransactionAsync(cancellationToken);
             var connection = (Npgsql.NpgsqlConnection)catalog.Database.GetDbConnection();
-            await OperationAttempt.NameAsync(connection, cancellationToken);
+            await SessionLabel.ApplyAsync(connection, cancellationToken);
             try
             {
                 await Tenancy.Storage.Sql.ScalarAsync<object>(connection, "SELECT tt_operation_fence($1, $2)", cancellationToken, attempt.OperationId, attempt.Attempt);

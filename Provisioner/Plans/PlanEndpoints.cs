@@ -2,7 +2,7 @@ using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Audit;
-using TieredTenancy.Provisioner.Tenants;
+using TieredTenancy.Provisioner.Broadcast;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;

@@ -1,5 +1,3 @@
-using TieredTenancy.Provisioner.Storage;
-
 namespace TieredTenancy.Provisioner.Servers;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Tenancy.Capacity;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;

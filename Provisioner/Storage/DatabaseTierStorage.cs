@@ -17,11 +17,11 @@ namespace TieredTenancy.Provisioner.Storage;
 /// </summary>
 public sealed class DatabaseTierStorage(
     TenantServers servers,
-    TenantMigrations migrations,
+    StorageMigrations migrations,
     StorageVersions versions,
     DedicatedPlacementPolicy placementPolicy,
     FaultInjection faults,
-    DatabaseLogins logins,
+    TenantLogins logins,
     IOptions<TenantStorageOptions> options) : ITierStorage
 {
     private readonly TenantStorageOptions _options = options.Value;
@@ -42,7 +42,7 @@ public sealed class DatabaseTierStorage(
     public async Task<string> CreateAsync(Guid tenantId, Placement placement, string? version, CancellationToken cancellationToken)
     {
         var database = Sql.Id(placement.Database);
-        var password = DatabaseLogins.NewPassword();
+        var password = TenantLogins.NewPassword();
         // A clone of the template, then stepped up or down to the version wanted (nothing to do when the template is at it).
         var wanted = version ?? migrations.LatestVersion;
         var templateVersion = await versions.TemplateAsync(placement.Server, cancellationToken) ?? migrations.LatestVersion;
@@ -62,7 +62,7 @@ public sealed class DatabaseTierStorage(
         await using (var admin = await servers.OpenDedicatedAdminAsync(placement.Server, cancellationToken))
         {
             await Sql.ExecuteAsync(admin, $"REVOKE ALL ON DATABASE {database} FROM PUBLIC", cancellationToken);
-            await DatabaseLogins.GrantAsync(admin, placement.Database, placement.Role!, cancellationToken);
+            await TenantLogins.GrantAsync(admin, placement.Database, placement.Role!, cancellationToken);
         }
         faults.At("database-granted");
 
@@ -142,7 +142,7 @@ public sealed class DatabaseTierStorage(
     {
         var connection = new NpgsqlConnection(Sql.ForDatabase(servers.DedicatedConnectionString(placement.Server), placement.Database));
         await connection.OpenAsync(cancellationToken);
-        await Operations.OperationAttempt.NameAsync(connection, cancellationToken);
+        await SessionLabel.ApplyAsync(connection, cancellationToken);
         return connection;
     }
 }

@@ -37,7 +37,7 @@ public static class PlacementFences
           LANGUAGE plpgsql SECURITY DEFINER AS $tt_enter$
           BEGIN
             IF p_writes THEN
-              PERFORM pg_catalog.pg_advisory_xact_lock_shared({PlacementFence.LockSpace}, pg_catalog.hashtext(p_tenant::text));
+              PERFORM pg_catalog.pg_advisory_xact_lock_shared({AdvisoryLocks.TenantWrites}, pg_catalog.hashtext(p_tenant::text));
             END IF;
             IF EXISTS (SELECT 1 FROM public.tt_placement_fences f WHERE f.tenant_id = p_tenant AND f.refused_through_epoch >= p_epoch) THEN
               RAISE EXCEPTION 'tenant % is no longer served from this placement at epoch %: it moved', p_tenant, p_epoch
@@ -103,7 +103,7 @@ public static class PlacementFences
     {
         // Writers hold the lock shared only for their transaction; waiting longer than this means one is stuck.
         await Sql.ExecuteAsync(connection, $"SET lock_timeout = {(int)wait.TotalMilliseconds}", cancellationToken);
-        await using var command = new NpgsqlCommand($"SELECT pg_advisory_lock({PlacementFence.LockSpace}, hashtext($1::text))", connection);
+        await using var command = new NpgsqlCommand($"SELECT pg_advisory_lock({AdvisoryLocks.TenantWrites}, hashtext($1::text))", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         await command.ExecuteNonQueryAsync(cancellationToken);
         await Sql.ExecuteAsync(connection, "RESET lock_timeout", cancellationToken);
@@ -111,7 +111,7 @@ public static class PlacementFences
 
     public static async Task ThawWritesAsync(NpgsqlConnection connection, Guid tenantId, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({PlacementFence.LockSpace}, hashtext($1::text))", connection);
+        await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({AdvisoryLocks.TenantWrites}, hashtext($1::text))", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

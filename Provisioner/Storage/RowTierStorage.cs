@@ -1,3 +1,4 @@
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Tenancy.Data;
 using Npgsql;
 using TieredTenancy.Tenancy.Plans;

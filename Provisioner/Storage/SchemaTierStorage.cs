@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TieredTenancy.Provisioner.Faults;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 using TieredTenancy.Tenancy.Storage;
@@ -14,7 +15,7 @@ namespace TieredTenancy.Provisioner.Storage;
 /// </summary>
 public sealed class SchemaTierStorage(
     TenantServers servers,
-    TenantMigrations migrations,
+    StorageMigrations migrations,
     FaultInjection faults,
     IOptions<TenantStorageOptions> options) : ITierStorage
 {

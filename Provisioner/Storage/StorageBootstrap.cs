@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 using TieredTenancy.Tenancy.Storage;
@@ -18,7 +19,7 @@ namespace TieredTenancy.Provisioner.Storage;
 public sealed class StorageBootstrap(
     IServiceScopeFactory scopes,
     TenantServers servers,
-    TenantMigrations migrations,
+    StorageMigrations migrations,
     TierTimeouts timeouts,
     IOptions<TenantStorageOptions> options,
     ILogger<StorageBootstrap> logger) : IHostedService

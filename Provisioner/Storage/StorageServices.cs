@@ -1,4 +1,3 @@
-using TieredTenancy.Provisioner.Usage;
 using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Tenancy.Capacity;
 using TieredTenancy.Tenancy.Data;
@@ -26,12 +25,12 @@ public static class StorageServices
         builder.Services.AddValidatedOptions<CapacityOptions>(CapacityOptions.SectionName);
         builder.Services.AddSingleton<TierTimeouts>();
         builder.Services.AddSingleton<TenantServers>();
-        builder.Services.AddSingleton(TenantMigrations.Load());
+        builder.Services.AddSingleton(StorageMigrations.Load());
         builder.Services.AddSingleton(TenantTables.Load());
         builder.Services.AddScoped<StorageVersions>();
         builder.Services.AddScoped<RowTierStorage>();
         builder.Services.AddScoped<SchemaTierStorage>();
-        builder.Services.AddSingleton<DatabaseLogins>();
+        builder.Services.AddSingleton<TenantLogins>();
         builder.Services.AddScoped<DatabaseTierStorage>();
         builder.Services.AddScoped<ITierStorage>(services => services.GetRequiredService<RowTierStorage>());
         builder.Services.AddScoped<ITierStorage>(services => services.GetRequiredService<SchemaTierStorage>());

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Storage;

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Broadcast;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Tenancy.Registry;
 

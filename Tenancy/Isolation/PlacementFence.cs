@@ -19,10 +19,4 @@ public static class PlacementFence
 {
     /// <summary>The SQLSTATE <c>tt_enter</c> raises for a retired placement.</summary>
     public const string RetiredSqlState = "TT001";
-
-    /// <summary>The first key of the tenant's two-key advisory lock (the second is derived from the tenant id).</summary>
-    public const int LockSpace = 7302;
-
-    /// <summary>The tenant's advisory lock key, as SQL over a uuid expression.</summary>
-    public static string LockKeySql(string tenantUuidSql) => $"hashtext({tenantUuidSql}::text)";
 }

@@ -114,7 +114,7 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
     {
         var tenant = Guid.CreateVersion7();
         await using var mover = await stack.App.OpenAsync("tenants");
-        await mover.ExecuteAsync($"SELECT pg_advisory_lock({PlacementFence.LockSpace}, hashtext($1::text))", tenant);
+        await mover.ExecuteAsync($"SELECT pg_advisory_lock({AdvisoryLocks.TenantWrites}, hashtext($1::text))", tenant);
         var builder = await stack.App.AppRoleConnectionAsync();
         builder.ApplicationName = $"freeze-test-{tenant:N}";
         await using var twoConnections = NpgsqlDataSource.Create(builder.ConnectionString);
@@ -143,7 +143,7 @@ public sealed class TenantBindingTests(StackFixture stack) : IAsyncLifetime
         }, TimeSpan.FromSeconds(30), "the write should be waiting on the tenant's advisory lock held by the mover");
         Assert.False(write.IsCompleted, "a write went ahead while the tenant's writes were frozen");
 
-        await mover.ExecuteAsync($"SELECT pg_advisory_unlock({PlacementFence.LockSpace}, hashtext($1::text))", tenant);
+        await mover.ExecuteAsync($"SELECT pg_advisory_unlock({AdvisoryLocks.TenantWrites}, hashtext($1::text))", tenant);
         Assert.Empty(await write.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 

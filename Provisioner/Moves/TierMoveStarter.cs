@@ -1,14 +1,15 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Provisioner.Audit;
+using TieredTenancy.Provisioner.Broadcast;
 using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Servers;
-using TieredTenancy.Provisioner.Migrations;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Provisioner.Tenants;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Moves;
 
@@ -17,7 +18,7 @@ namespace TieredTenancy.Provisioner.Moves;
 /// durable operation with the tenant marked moving (one commit; the catalog refuses a second
 /// active operation on the tenant), and wakes the runner. The move itself is <see cref="TierMove"/>.
 /// </summary>
-public sealed class TierMoves(
+public sealed class TierMoveStarter(
     CatalogDbContext catalog,
     IEnumerable<ITierStorage> tiers,
     FaultInjection faults,
@@ -76,7 +77,7 @@ public sealed class TierMoves(
             await catalog.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
             {
                 await using var transaction = await catalog.Database.BeginTransactionAsync(cancellationToken);
-                await catalog.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({TargetMigrator.TenantLockSpace}, hashtext({tenant.Id}::text))", cancellationToken);
+                await catalog.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AdvisoryLocks.TenantStorageWork}, hashtext({tenant.Id}::text))", cancellationToken);
                 await catalog.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             });

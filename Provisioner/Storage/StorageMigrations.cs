@@ -13,11 +13,11 @@ namespace TieredTenancy.Provisioner.Storage;
 /// Unqualified names land in the target's schema through <c>search_path</c>; each target keeps
 /// its own history table, so it knows its own version.
 /// </summary>
-public sealed class TenantMigrations
+public sealed class StorageMigrations
 {
     private const string HistoryTable = "__EFMigrationsHistory";
 
-    private TenantMigrations(IReadOnlyList<MigrationStep> steps, string createHistorySql)
+    private StorageMigrations(IReadOnlyList<MigrationStep> steps, string createHistorySql)
     {
         Steps = steps;
         CreateHistorySql = createHistorySql;
@@ -29,7 +29,7 @@ public sealed class TenantMigrations
 
     public string LatestVersion => Steps[^1].Id;
 
-    public static TenantMigrations Load()
+    public static StorageMigrations Load()
     {
         using var context = new TenantDataContext(new DbContextOptionsBuilder<TenantDataContext>().UseTenantStorage("Host=unused").Options);
         var migrator = context.GetService<IMigrator>();
@@ -44,7 +44,7 @@ public sealed class TenantMigrations
                     migrator.GenerateScript(id, previous, MigrationsSqlGenerationOptions.NoTransactions));
             })
             .ToList();
-        return new TenantMigrations(steps, history.GetCreateIfNotExistsScript());
+        return new StorageMigrations(steps, history.GetCreateIfNotExistsScript());
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ using TieredTenancy.Tenancy.Registry;
 namespace TieredTenancy.Tenancy.Data;
 
 /// <summary>The provider settings of the registry (catalog) model, for both services and design time.</summary>
-public static class CatalogOptions
+public static class CatalogConventions
 {
     public static DbContextOptionsBuilder<CatalogDbContext> UseCatalog(this DbContextOptionsBuilder<CatalogDbContext> builder, string connectionString)
     {

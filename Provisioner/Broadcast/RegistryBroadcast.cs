@@ -1,7 +1,7 @@
 using StackExchange.Redis;
 using TieredTenancy.Tenancy.Registry;
 
-namespace TieredTenancy.Provisioner.Tenants;
+namespace TieredTenancy.Provisioner.Broadcast;
 
 /// <summary>Tells every Api replica that a tenant's registry entry changed, so each drops its cached copy.</summary>
 public sealed class RegistryBroadcast(IConnectionMultiplexer redis, ILogger<RegistryBroadcast> logger)

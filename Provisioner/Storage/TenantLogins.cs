@@ -13,7 +13,7 @@ namespace TieredTenancy.Provisioner.Storage;
 /// and the credentials the registry keeps of them, encrypted. The database tier makes the first;
 /// a credential rotation makes its successor and drops it.
 /// </summary>
-public sealed class DatabaseLogins(IDataProtectionProvider dataProtection, TierTimeouts timeouts, IOptions<TenantStorageOptions> options)
+public sealed class TenantLogins(IDataProtectionProvider dataProtection, TierTimeouts timeouts, IOptions<TenantStorageOptions> options)
 {
     private readonly TenantStorageOptions _options = options.Value;
     private readonly IDataProtector _protector = dataProtection.CreateProtector(TenantConnectionProtection.Purpose);

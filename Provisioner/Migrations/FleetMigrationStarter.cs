@@ -12,7 +12,7 @@ namespace TieredTenancy.Provisioner.Migrations;
 /// Starts fleet migrations: one at a time (the catalog enforces it with a unique index over active
 /// migrate operations), recorded as a durable operation the runner carries out.
 /// </summary>
-public sealed class FleetMigrations(CatalogDbContext catalog, TenantMigrations migrations, OperationRunner runner, ControlPlaneAudit audit, IOptions<MigrationOptions> options)
+public sealed class FleetMigrationStarter(CatalogDbContext catalog, StorageMigrations migrations, OperationRunner runner, ControlPlaneAudit audit, IOptions<MigrationOptions> options)
 {
     /// <summary>The started operation, or the migration already running.</summary>
     /// <param name="faultPlan">Test runs only: faults for the operation's steps (see <c>FaultInjection</c>).</param>

@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Tenancy.Storage;
 
-namespace TieredTenancy.Provisioner.Storage;
+namespace TieredTenancy.Provisioner.Servers;
 
 /// <summary>
 /// The PostgreSQL servers tenants live on, by Aspire resource name. Addresses come from the
@@ -32,7 +31,7 @@ public sealed class TenantServers(
     public async Task<NpgsqlConnection> ConnectSharedAsync(CancellationToken cancellationToken)
     {
         var connection = await sharedDatabase.OpenConnectionAsync(cancellationToken);
-        await OperationAttempt.NameAsync(connection, cancellationToken);
+        await SessionLabel.ApplyAsync(connection, cancellationToken);
         return connection;
     }
 
@@ -49,7 +48,7 @@ public sealed class TenantServers(
     public async Task<NpgsqlConnection> OpenDedicatedAdminAsync(string server, CancellationToken cancellationToken)
     {
         var connection = await DedicatedAdmin(server).OpenConnectionAsync(cancellationToken);
-        await OperationAttempt.NameAsync(connection, cancellationToken);
+        await SessionLabel.ApplyAsync(connection, cancellationToken);
         return connection;
     }
 
