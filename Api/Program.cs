@@ -6,7 +6,6 @@ using TieredTenancy.Api.Baseline;
 using TieredTenancy.Api.Clients;
 using TieredTenancy.Api.Comments;
 using TieredTenancy.Api.Export;
-using TieredTenancy.Api.Isolation;
 using TieredTenancy.Api.Projects;
 using TieredTenancy.Api.Search;
 using TieredTenancy.Api.Tasks;

@@ -1,10 +1,9 @@
 using Microsoft.AspNetCore.Http.Features;
 using Npgsql;
-using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Isolation;
 
-namespace TieredTenancy.Api.Isolation;
+namespace TieredTenancy.Api.Tenants;
 
 /// <summary>
 /// A tenant request whose storage refused it because the tenant's registry entry changed under
