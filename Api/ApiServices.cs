@@ -67,7 +67,9 @@ public static class ApiServices
             dataSource.ConnectionStringBuilder.NoResetOnClose = TenantStorageOptions.NoResetOnClose;
         });
 
+        builder.Services.AddSingleton<DedicatedConnectionBudget>();
         builder.Services.AddSingleton<DedicatedDataSources>();
+        builder.Services.AddHostedService<IdlePoolSweeper>();
         builder.Services.AddSingleton(TenantTables.Load());
         builder.Services.AddSingleton<IIsolationStrategy, RowIsolation>();
         builder.Services.AddSingleton<IIsolationStrategy, SchemaIsolation>();
