@@ -12,7 +12,7 @@ namespace TieredTenancy.Api.Isolation;
 /// when a server's share is spent, the least recently used idle pool is closed for the new one. A registry change
 /// retires the tenant's pools at once, so a rotated-away login's idle connections close and its rotation can drain.
 /// </summary>
-public sealed class DedicatedDataSources : IAsyncDisposable
+public sealed class DedicatedDataSources : IAsyncDisposable, IRegistryEntryHolder
 {
     // Waiters look again this often: a request ends every few milliseconds under load, and a 20 ms poll costs nothing measurable.
     private static readonly TimeSpan WaitPoll = TimeSpan.FromMilliseconds(20);
@@ -107,6 +107,8 @@ public sealed class DedicatedDataSources : IAsyncDisposable
             }
         }
     }
+
+    void IRegistryEntryHolder.Drop(Guid tenantId) => Retire(tenantId);
 
     /// <summary>Disposes the pools retired longer than <paramref name="retiredBefore"/> ago and closes those idle past their timeout.</summary>
     internal async Task CloseIdleAsync(TimeSpan retiredBefore)

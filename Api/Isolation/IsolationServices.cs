@@ -26,6 +26,7 @@ public static class IsolationServices
 
         builder.Services.AddSingleton<DedicatedConnectionBudget>();
         builder.Services.AddSingleton<DedicatedDataSources>();
+        builder.Services.AddSingleton<IRegistryEntryHolder>(services => services.GetRequiredService<DedicatedDataSources>());
         builder.Services.AddHostedService<IdlePoolSweeper>();
         builder.Services.AddSingleton(TenantTables.Load());
         builder.Services.AddSingleton<IIsolationStrategy, RowIsolation>();

@@ -60,7 +60,7 @@ public sealed class TenantResolution(RequestDelegate next, TokenTenantNaming tok
             activity.SetTag("tenant.isolation", tenant.IsolationName);
             activity.SetTag("tenant.plan", tenant.Plan);
         }
-        requestServices.GetRequiredService<TenantRequestMetrics>().Record(tenant);
+        requestServices.GetRequiredService<TenantRequestMetrics>().Record(tenant.IsolationName, tenant.Plan);
         return null;
     }
 
