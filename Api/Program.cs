@@ -6,10 +6,13 @@ using TieredTenancy.Api.Baseline;
 using TieredTenancy.Api.Clients;
 using TieredTenancy.Api.Comments;
 using TieredTenancy.Api.Export;
+using TieredTenancy.Api.Features;
 using TieredTenancy.Api.Isolation;
 using TieredTenancy.Api.Projects;
+using TieredTenancy.Api.RateLimits;
 using TieredTenancy.Api.Search;
 using TieredTenancy.Api.Tasks;
+using TieredTenancy.Api.Telemetry;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Http;
 
@@ -20,12 +23,15 @@ builder.AddServiceDefaults();
 builder.AddTokenValidation();
 builder.AddTenantRegistry();
 builder.AddTenantResolution();
+builder.AddTenantAuditTrail();
+builder.AddTenantRequestMetrics();
 builder.AddTenantIsolation();
 builder.AddPlanFeatures();
 builder.AddSelfServiceClients();
 builder.AddHttpContract();
 builder.AddPlainBaseline();
 builder.AddTenantCapacity();
+builder.AddTenantRequestLimits();
 
 var app = builder.Build();
 
@@ -33,6 +39,7 @@ app.UseProblemDetailsDefaults();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseMiddleware<TenantResolution>();
+app.UseTenantRequestLimits();
 app.UseTenantCapacity();
 app.UseMiddleware<PlacementRetry>();
 

@@ -1,15 +1,11 @@
-using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Identity;
 
 namespace TieredTenancy.Api.Audit;
 
 /// <summary>
-/// Tenant plane (Api): the endpoint filter through which platform-admin access to tenant data leaves a
-/// trace in the tenant's own audit trail (<see cref="TenantAuditTrail"/>), saved before the endpoint
-/// reads or writes anything (see <see cref="TenantPlane.RequireTenant{TBuilder}"/>).
-/// A filter, not a step of resolution: it runs with the endpoint, so a request retried on a fresh
-/// scope is audited where it is finally served.
+/// Platform-admin access to tenant data leaves a trace in the tenant's own audit trail, saved before the endpoint runs.
+/// A filter, not a step of resolution, so a request retried on a fresh scope is audited where it is finally served.
 /// </summary>
 public static class PlatformAdminAuditFilter
 {

@@ -5,12 +5,9 @@ using TieredTenancy.Tenancy.Registry;
 namespace TieredTenancy.Api.Authentication;
 
 /// <summary>
-/// Keeps <see cref="ClientRevocations"/> current on this replica: read whole before the replica
-/// serves (start fails if the catalog cannot be read: serving without it would accept revoked
-/// tokens), one client read again on each broadcast of the Provisioner (a revocation reaches every
-/// replica in milliseconds), and read whole again every <see cref="AccessTokenOptions.RevocationRefreshInterval"/>
-/// (10 s by default) and whenever the Redis connection comes back, so a replica that missed a
-/// broadcast converges within that interval.
+/// Keeps <see cref="ClientRevocations"/> current: read whole before serving (else revoked tokens would pass), one client
+/// again on each broadcast, and whole again every <see cref="AccessTokenOptions.RevocationRefreshInterval"/> and on
+/// reconnecting to Redis, so a replica that missed a broadcast still converges.
 /// </summary>
 public sealed class ClientRevocationListener(IConnectionMultiplexer redis, ClientRevocations revocations, IOptions<AccessTokenOptions> options,
     RegistryChangeLog changes, ILogger<ClientRevocationListener> logger) : BackgroundService

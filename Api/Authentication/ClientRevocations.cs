@@ -6,12 +6,9 @@ using TieredTenancy.Tenancy.Registry;
 namespace TieredTenancy.Api.Authentication;
 
 /// <summary>
-/// The API clients whose earlier tokens this replica refuses: each revoked client (every token)
-/// and each rotated one (tokens of its earlier secrets), from the catalog's <c>api_clients</c>
-/// rows. Held in memory, so the check on every request is one dictionary lookup (none while no
-/// client changed), and kept current by <see cref="ClientRevocationListener"/>: at start, on each
-/// broadcast, and by a periodic refresh. A change older than the longest token lifetime is
-/// forgotten: every token issued before it has expired.
+/// The API clients whose earlier tokens this replica refuses (revoked: every token; rotated: its earlier secrets'),
+/// held in memory so the check per request is one lookup, kept current by <see cref="ClientRevocationListener"/>.
+/// A change older than the longest token lifetime is forgotten: every token issued before it has expired.
 /// </summary>
 public sealed class ClientRevocations(IServiceScopeFactory scopes)
 {

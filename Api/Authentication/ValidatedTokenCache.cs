@@ -5,12 +5,9 @@ using Microsoft.IdentityModel.Tokens;
 namespace TieredTenancy.Api.Authentication;
 
 /// <summary>
-/// A client presents the same access token for up to an hour; checking its RSA signature on every
-/// request is a large share of a request's CPU. This handler validates a token once and reuses the
-/// result for that exact token string until the token expires (never longer than five minutes).
-/// What can change meanwhile is checked on every request, cached or not: whether the token's
-/// client was revoked or its secret replaced (<see cref="ClientRevocations"/>, in memory), and,
-/// after authentication, whether its tenant is served (from the registry).
+/// Checking a token's RSA signature on every request is a large share of its CPU, and a client presents the same token
+/// for up to an hour: validated once, the result is reused for that token (five minutes at most). Revocation and
+/// whether the tenant is served can change meanwhile, so they are still checked on every request.
 /// </summary>
 public sealed class ValidatedTokenCache(MemoryCache cache, ClientRevocations revocations) : JsonWebTokenHandler
 {

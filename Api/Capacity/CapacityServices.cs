@@ -1,4 +1,3 @@
-using TieredTenancy.Api.RateLimits;
 using TieredTenancy.Tenancy.Capacity;
 using TieredTenancy.Tenancy.Hosting;
 
@@ -12,17 +11,15 @@ public static class CapacityServices
         builder.Services.AddValidatedOptions<CapacityOptions>(CapacityOptions.SectionName);
         builder.Services.AddValidatedOptions<FaultInjectionOptions>(FaultInjectionOptions.SectionName);
         builder.Services.AddExceptionHandler<StatementTimeoutProblem>();
-        builder.AddTenantRequestLimits();
         builder.Services.AddSingleton<RequestCounts>();
         builder.Services.AddSingleton<AdmissionLog>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RequestCounts>());
         return builder;
     }
 
-    /// <summary>After tenant resolution: the plan's request limits, the count of what passed them, then the database tier's connection budget.</summary>
+    /// <summary>After the plan's request limits: the count of what passed them, then the database tier's connection budget.</summary>
     public static WebApplication UseTenantCapacity(this WebApplication app)
     {
-        app.UseTenantRequestLimits();
         app.UseMiddleware<RequestMetering>();
         app.UseMiddleware<DedicatedConnectionAdmission>();
         return app;

@@ -20,11 +20,9 @@ public sealed class RequestMetering(RequestDelegate next, RequestCounts counts, 
 }
 
 /// <summary>
-/// Each replica's request counts per tenant and plan, added to Redis once a second
-/// (<c>t:{id}:requests:{yyyy-MM-dd}</c>, a hash plan → requests, kept 35 days) for the
-/// Provisioner's usage report: one pipelined write per active tenant per second instead of two
-/// Redis commands per request. A count reaches Redis at most a second late, and is lost only if the
-/// replica dies within that second (it is written once more when the replica stops).
+/// Each replica's request counts per tenant and plan for the Provisioner's usage report (<c>t:{id}:requests:{yyyy-MM-dd}</c>,
+/// a hash plan → requests): one pipelined write per active tenant a second instead of two Redis commands per request.
+/// A count is lost only if the replica dies within that second (it writes once more when it stops).
 /// </summary>
 public sealed class RequestCounts(IConnectionMultiplexer redis, ILogger<RequestCounts> logger) : BackgroundService
 {

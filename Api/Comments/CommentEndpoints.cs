@@ -24,7 +24,7 @@ public static class CommentEndpoints
     }
 
     private static async Task<Results<Ok<PagedList<CommentResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        [Description(TaskEndpoints.IdDescription)] string id, [AsParameters] PageQuery query, TenantDataContext data, CancellationToken cancellationToken)
+        [Description(TaskRoute.IdDescription)] string id, [AsParameters] PageQuery query, TenantDataContext data, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var idProblem))
         {
@@ -36,7 +36,7 @@ public static class CommentEndpoints
         }
         if (!await data.Tasks.AnyAsync(t => t.Id == taskId, cancellationToken))
         {
-            return TaskEndpoints.NotFound(id);
+            return TaskRoute.NotFound(id);
         }
         var comments = data.Comments.AsNoTracking().Where(c => c.TaskId == taskId);
         var total = await comments.CountAsync(cancellationToken);
@@ -45,7 +45,7 @@ public static class CommentEndpoints
         return TypedResults.Ok(new PagedList<CommentResponse>(items, page.Page, page.PageSize, total));
     }
 
-    private static async Task<Results<Created<CommentResponse>, ProblemHttpResult>> CreateAsync([Description(TaskEndpoints.IdDescription)] string id,
+    private static async Task<Results<Created<CommentResponse>, ProblemHttpResult>> CreateAsync([Description(TaskRoute.IdDescription)] string id,
         ValidatedBody<CommentRequest> body, TenantDataContext data, RequestTenant tenant, TenantAuditTrail audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem))
@@ -54,7 +54,7 @@ public static class CommentEndpoints
         }
         if (!await data.Tasks.AnyAsync(t => t.Id == taskId, cancellationToken))
         {
-            return TaskEndpoints.NotFound(id);
+            return TaskRoute.NotFound(id);
         }
         var comment = new Comment { TenantId = tenant.Tenant.Id, TaskId = taskId, Author = tenant.Actor, Body = body.Value.Body! };
         data.Comments.Add(comment);

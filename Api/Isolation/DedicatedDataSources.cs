@@ -2,79 +2,42 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TieredTenancy.Api.Tenants;
-using TieredTenancy.Tenancy.Capacity;
 using TieredTenancy.Tenancy.Registry;
 using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Api.Isolation;
 
 /// <summary>
-/// One small pool per database-tier tenant, placement epoch and login, built from the server's
-/// address and the tenant's decrypted credentials, within this replica's share of each dedicated
-/// server's connection budget (<see cref="CapacityOptions.DedicatedConnectionBudget"/> split evenly
-/// between the replicas). A request of a database tenant enters its pool first
-/// (<see cref="EnterAsync"/>): a pool holds one permit of its server's share for each connection
-/// it may have open (Npgsql opens one only when every open one is busy, so a pool never has more
-/// than the most requests it served at once, up to its maximum size). When the share is used up, the
-/// least recently used pool with no request in flight is closed and its permits taken; when every
-/// pool is busy, the request waits, and after <see cref="CapacityOptions.ConnectionWait"/> it gives up.
-/// A new epoch (after a move) or a new login (after a credential rotation) gets a new pool, and a
-/// registry change of the tenant retires its pools at once, so the old login's idle connections close
-/// within milliseconds and its rotation can drain; a retired pool's permits return when its last
-/// request ends. Pools unused for a while are closed too.
+/// One small pool per database-tier tenant, placement epoch and login, within the <see cref="DedicatedConnectionBudget"/>:
+/// when a server's share is spent, the least recently used idle pool is closed for the new one. A registry change
+/// retires the tenant's pools at once, so a rotated-away login's idle connections close and its rotation can drain.
 /// </summary>
-public sealed class DedicatedDataSources : IAsyncDisposable
+public sealed class DedicatedDataSources : IAsyncDisposable, IRegistryEntryHolder
 {
-    private static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(30);
     // Waiters look again this often: a request ends every few milliseconds under load, and a 20 ms poll costs nothing measurable.
     private static readonly TimeSpan WaitPoll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan BackendExit = TimeSpan.FromMilliseconds(50);
     private readonly object _gate = new();
     private readonly Dictionary<(Guid Tenant, long Epoch, string? Login), Pool> _pools = new();
-    private readonly Dictionary<string, int> _permitsHeld = new();
     private readonly Queue<(NpgsqlDataSource DataSource, long RetiredAt)> _retired = new();
     private readonly TenantStorageOptions _options;
-    private readonly CapacityOptions _capacity;
+    private readonly DedicatedConnectionBudget _budget;
     private readonly IDataProtector _protector;
-    private readonly Timer _sweeper;
 
-    public DedicatedDataSources(IOptions<TenantStorageOptions> options, IOptions<CapacityOptions> capacity, IDataProtectionProvider dataProtection)
+    public DedicatedDataSources(IOptions<TenantStorageOptions> options, DedicatedConnectionBudget budget, IDataProtectionProvider dataProtection)
     {
         _options = options.Value;
-        _capacity = capacity.Value;
+        _budget = budget;
         _protector = dataProtection.CreateProtector(TenantConnectionProtection.Purpose);
-        _sweeper = new Timer(_ => _ = CloseIdleAsync(), null, SweepPeriod, SweepPeriod);
     }
 
     /// <summary>
-    /// This replica's share of each dedicated server's connection budget, less one connection kept for
-    /// the backends of pools it just closed: they exit a moment after their Terminate message, and on
-    /// a loaded machine later than the wait after an eviction (the server counted one over in a test run).
-    /// </summary>
-    public int Share => Math.Max(1, _capacity.DedicatedConnectionBudget / _capacity.ApiReplicas - ExitingHeadroom);
-
-    private const int ExitingHeadroom = 1;
-
-    /// <summary>Connections one tenant pool may open: its configured size, within the share.</summary>
-    private int MaxPerPool => Math.Min(_options.DedicatedMaxPoolSize, Share);
-
-    /// <summary>Connections this replica may have open to <paramref name="server"/> now (permits held by its pools).</summary>
-    public int PermitsHeld(string server)
-    {
-        lock (_gate)
-        {
-            return _permitsHeld.GetValueOrDefault(server);
-        }
-    }
-
-    /// <summary>
-    /// Enters the tenant's pool for one request: the pool may then open a connection within the
-    /// server's share. Disposing the lease leaves. Throws <see cref="ConnectionBudgetExhaustedException"/>
-    /// when no connection of the share frees up within the wait.
+    /// Enters the tenant's pool for one request, so it may open a connection within the share; disposing the lease leaves.
+    /// Throws <see cref="ConnectionBudgetExhaustedException"/> when no connection of the share frees up within the wait.
     /// </summary>
     public async ValueTask<IAsyncDisposable> EnterAsync(ResolvedTenant tenant, CancellationToken cancellationToken)
     {
-        var deadline = Environment.TickCount64 + (long)_capacity.ConnectionWait.TotalMilliseconds;
+        var deadline = Environment.TickCount64 + (long)_budget.Wait.TotalMilliseconds;
         var evicted = new List<NpgsqlDataSource>();
         try
         {
@@ -92,8 +55,8 @@ public sealed class DedicatedDataSources : IAsyncDisposable
                         await dataSource.DisposeAsync();
                     }
                     evicted.Clear();
-                    // The closed connections' backends exit a moment after their Terminate message: opening
-                    // the new one at once, or 10 ms later, let the server count one backend over the budget in the tests; 50 ms did not.
+                    // The closed connections' backends exit a moment after their Terminate message: opening the new one at once
+                    // could let the server count one backend over the budget.
                     await Task.Delay(BackendExit, cancellationToken);
                 }
                 if (entered is not null)
@@ -102,7 +65,7 @@ public sealed class DedicatedDataSources : IAsyncDisposable
                 }
                 if (Environment.TickCount64 >= deadline)
                 {
-                    throw new ConnectionBudgetExhaustedException(tenant.Placement.Server, Share, _capacity.ConnectionWait);
+                    throw new ConnectionBudgetExhaustedException(tenant.Placement.Server, _budget.Share, _budget.Wait);
                 }
                 await Task.Delay(WaitPoll, cancellationToken);
             }
@@ -127,7 +90,7 @@ public sealed class DedicatedDataSources : IAsyncDisposable
             if (pool.Permits == 0)
             {
                 pool.Permits = 1;
-                _permitsHeld[pool.Server] = _permitsHeld.GetValueOrDefault(pool.Server) + 1;
+                _budget.Take(pool.Server);
             }
             return pool.DataSource;
         }
@@ -145,17 +108,45 @@ public sealed class DedicatedDataSources : IAsyncDisposable
         }
     }
 
+    void IRegistryEntryHolder.Drop(Guid tenantId) => Retire(tenantId);
+
+    /// <summary>Disposes the pools retired longer than <paramref name="retiredBefore"/> ago and closes those idle past their timeout.</summary>
+    internal async Task CloseIdleAsync(TimeSpan retiredBefore)
+    {
+        var dispose = new List<NpgsqlDataSource>();
+        lock (_gate)
+        {
+            var disposeBefore = Environment.TickCount64 - (long)retiredBefore.TotalMilliseconds;
+            while (_retired.TryPeek(out var retired) && retired.RetiredAt < disposeBefore)
+            {
+                dispose.Add(_retired.Dequeue().DataSource);
+            }
+            var cutoff = Environment.TickCount64 - (long)_options.DedicatedPoolIdleTimeout.TotalMilliseconds;
+            foreach (var (key, pool) in _pools.Where(entry => entry.Value.InFlight == 0 && entry.Value.LastUsed < cutoff).ToList())
+            {
+                _pools.Remove(key);
+                Release(pool);
+                dispose.Add(pool.DataSource);
+            }
+        }
+        foreach (var dataSource in dispose)
+        {
+            await dataSource.DisposeAsync();
+        }
+    }
+
     private Pool? TryEnter(ResolvedTenant tenant, List<NpgsqlDataSource> evicted)
     {
         var pool = PoolOf(tenant);
         pool.LastUsed = Environment.TickCount64;
-        // A pool needs a permit per connection it may open: as many as its requests in flight, up to its maximum size.
-        if (pool.InFlight < pool.Permits || pool.Permits >= MaxPerPool)
+        // A pool needs a permit per connection it may open (Npgsql opens one only when every open one is busy):
+        // as many as its requests in flight, up to its maximum size.
+        if (pool.InFlight < pool.Permits || pool.Permits >= _budget.MaxPerPool)
         {
             pool.InFlight++;
             return pool;
         }
-        while (_permitsHeld.GetValueOrDefault(pool.Server) >= Share)
+        while (_budget.IsSpent(pool.Server))
         {
             (Guid, long, string?)? idlest = null;
             foreach (var (key, candidate) in _pools)
@@ -176,7 +167,7 @@ public sealed class DedicatedDataSources : IAsyncDisposable
             evicted.Add(closing.DataSource);
         }
         pool.Permits++;
-        _permitsHeld[pool.Server] = _permitsHeld.GetValueOrDefault(pool.Server) + 1;
+        _budget.Take(pool.Server);
         pool.InFlight++;
         return pool;
     }
@@ -221,7 +212,7 @@ public sealed class DedicatedDataSources : IAsyncDisposable
 
     private void Release(Pool pool)
     {
-        _permitsHeld[pool.Server] -= pool.Permits;
+        _budget.Return(pool.Server, pool.Permits);
         pool.Permits = 0;
     }
 
@@ -238,7 +229,7 @@ public sealed class DedicatedDataSources : IAsyncDisposable
             Database = credentials.Database,
             Username = credentials.Username,
             Password = credentials.Password,
-            MaxPoolSize = MaxPerPool,
+            MaxPoolSize = _budget.MaxPerPool,
             // Connections stay open while their pool lives: the pool is what holds the permits, and closes as a whole.
             ConnectionIdleLifetime = (int)_options.DedicatedPoolIdleTimeout.TotalSeconds + 60,
             MaxAutoPrepare = TenantStorageOptions.MaxAutoPrepare,
@@ -247,34 +238,8 @@ public sealed class DedicatedDataSources : IAsyncDisposable
         return NpgsqlDataSource.Create(connection.ConnectionString);
     }
 
-    private async Task CloseIdleAsync()
-    {
-        var dispose = new List<NpgsqlDataSource>();
-        lock (_gate)
-        {
-            // A request may have taken a pool just before it was retired: retired pools are disposed a sweep later.
-            var disposeBefore = Environment.TickCount64 - (long)SweepPeriod.TotalMilliseconds / 2;
-            while (_retired.TryPeek(out var retired) && retired.RetiredAt < disposeBefore)
-            {
-                dispose.Add(_retired.Dequeue().DataSource);
-            }
-            var cutoff = Environment.TickCount64 - (long)_options.DedicatedPoolIdleTimeout.TotalMilliseconds;
-            foreach (var (key, pool) in _pools.Where(entry => entry.Value.InFlight == 0 && entry.Value.LastUsed < cutoff).ToList())
-            {
-                _pools.Remove(key);
-                Release(pool);
-                dispose.Add(pool.DataSource);
-            }
-        }
-        foreach (var dataSource in dispose)
-        {
-            await dataSource.DisposeAsync();
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        await _sweeper.DisposeAsync();
         List<NpgsqlDataSource> all;
         lock (_gate)
         {
@@ -317,7 +282,3 @@ public sealed class DedicatedDataSources : IAsyncDisposable
         }
     }
 }
-
-/// <summary>No connection of this replica's share of a dedicated server freed up within the wait: the request answers 503 and may be retried.</summary>
-public sealed class ConnectionBudgetExhaustedException(string server, int share, TimeSpan wait)
-    : Exception($"Every connection of this replica's share ({share}) of server '{server}' stayed busy for {wait.TotalSeconds:0.#} s.");

@@ -5,7 +5,10 @@ using TieredTenancy.Tenancy.Plans;
 
 namespace TieredTenancy.Api.Isolation;
 
-/// <summary>How a tenant of one isolation kind is reached: which connection, bound to what.</summary>
+/// <summary>
+/// How a tenant of one isolation kind is reached: which connection, bound to what. One per tier like the
+/// Provisioner's <c>ITierStorage</c>, but this binds a request's connection to its tenant's storage; that one creates, copies and drops the storage.
+/// </summary>
 public interface IIsolationStrategy
 {
     IsolationKind Kind { get; }

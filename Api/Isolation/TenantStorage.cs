@@ -23,20 +23,3 @@ public sealed class TenantStorage(IEnumerable<IIsolationStrategy> strategies)
         return context;
     }
 }
-
-public static class TenantStorageRegistration
-{
-    /// <summary>
-    /// A request's <see cref="TenantDataContext"/>: opened on first use, for the tenant that
-    /// <see cref="TenantResolution"/> put into the request's <see cref="RequestTenant"/>. Anything
-    /// but a GET or HEAD may write, so its commands wait out a tier move's freeze.
-    /// </summary>
-    public static IServiceCollection AddTenantDataContext(this IServiceCollection services) =>
-        services
-            .AddHttpContextAccessor()
-            .AddSingleton<TenantStorage>()
-            .AddScoped(provider => provider.GetRequiredService<TenantStorage>().Open(
-                provider.GetRequiredService<RequestTenant>().Tenant,
-                writes: provider.GetRequiredService<IHttpContextAccessor>().HttpContext?.Request.Method is not { } method
-                    || !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method))));
-}

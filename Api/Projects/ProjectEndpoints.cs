@@ -59,7 +59,7 @@ public static class ProjectEndpoints
         return TypedResults.Created($"/projects/{project.Id}", ProjectResponse.From(project));
     }
 
-    private static async Task<Results<Ok<ProjectResponse>, ProblemHttpResult>> GetAsync([Description(IdDescription)] string id, TenantDataContext data,
+    private static async Task<Results<Ok<ProjectResponse>, ProblemHttpResult>> GetAsync([Description(ProjectRoute.IdDescription)] string id, TenantDataContext data,
         CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
@@ -67,10 +67,10 @@ public static class ProjectEndpoints
             return problem;
         }
         var project = await data.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == projectId, cancellationToken);
-        return project is null ? NotFound(id) : TypedResults.Ok(ProjectResponse.From(project));
+        return project is null ? ProjectRoute.NotFound(id) : TypedResults.Ok(ProjectResponse.From(project));
     }
 
-    private static async Task<Results<Ok<ProjectResponse>, ProblemHttpResult>> UpdateAsync([Description(IdDescription)] string id,
+    private static async Task<Results<Ok<ProjectResponse>, ProblemHttpResult>> UpdateAsync([Description(ProjectRoute.IdDescription)] string id,
         ValidatedBody<ProjectRequest> body, TenantDataContext data, TenantAuditTrail audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
@@ -80,7 +80,7 @@ public static class ProjectEndpoints
         var project = await data.Projects.SingleOrDefaultAsync(p => p.Id == projectId, cancellationToken);
         if (project is null)
         {
-            return NotFound(id);
+            return ProjectRoute.NotFound(id);
         }
         project.Name = body.Value.Name!.Trim();
         project.Description = body.Value.Description;
@@ -90,7 +90,7 @@ public static class ProjectEndpoints
         return TypedResults.Ok(ProjectResponse.From(project));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync([Description(IdDescription)] string id, TenantDataContext data,
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync([Description(ProjectRoute.IdDescription)] string id, TenantDataContext data,
         TenantAuditTrail audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
@@ -100,18 +100,13 @@ public static class ProjectEndpoints
         var project = await data.Projects.SingleOrDefaultAsync(p => p.Id == projectId, cancellationToken);
         if (project is null)
         {
-            return NotFound(id);
+            return ProjectRoute.NotFound(id);
         }
         data.Projects.Remove(project);
         audit.Record("project.delete", project.Id);
         await data.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
-
-    internal const string IdDescription = "The project's id (a UUID).";
-
-    // Another tenant's project answers exactly like one that does not exist.
-    internal static ProblemHttpResult NotFound(string id) => Problems.NotFound($"There is no project '{id}'.");
 }
 
 public sealed record ProjectRequest(string? Name, string? Description) : IValidatedRequest

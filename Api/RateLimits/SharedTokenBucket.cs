@@ -4,17 +4,10 @@ using StackExchange.Redis;
 namespace TieredTenancy.Api.RateLimits;
 
 /// <summary>
-/// One tenant's token bucket as one Api replica spends it. The bucket lives in Redis and is shared
-/// by every replica (the plan's rate and burst hold for the tenant as a whole), but a replica takes
-/// its tokens in batches and spends them in memory. A batch is what the replica's share of the rate
-/// brings in 100 ms: a tenant at a few requests a second asks Redis on every request, exactly as
-/// before, and one at thousands a second asks about ten times a second. Three Redis round trips per
-/// request (a token bucket script, a concurrency acquire and its release) cost 165–205 µs of Api CPU
-/// per read on 2026-11-27, the largest part of what tenancy added to a read.
-/// Tokens a replica took and did not spend within a second are dropped, never handed back: the
-/// bucket may refuse a little early, it never lets more through than the plan. After a refusal the
-/// replica refuses locally until Redis said a token comes back, so a tenant hammering past its limit
-/// costs one Redis call per refill, not one per request.
+/// One tenant's Redis token bucket, shared by every replica, taken in batches (what the replica's share of the rate brings
+/// in 100 ms) and spent in memory, since Redis round trips per request were the largest part of what tenancy added to a read.
+/// Unspent tokens are dropped after a second, never handed back, so the bucket may refuse early but never lets more through;
+/// after a refusal the replica refuses locally until Redis said a token comes back.
 /// </summary>
 public sealed class SharedTokenBucket : RateLimiter
 {

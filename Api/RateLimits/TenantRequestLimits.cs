@@ -11,13 +11,9 @@ using TieredTenancy.Tenancy.Plans;
 namespace TieredTenancy.Api.RateLimits;
 
 /// <summary>
-/// Each tenant's plan limits on ASP.NET Core's rate limiter: the plan's in-flight limit, split
-/// between the Api replicas (each holds its share in memory, rounded up), chained with the plan's
-/// rate and burst, one token bucket in Redis for every replica together (<see cref="SharedTokenBucket"/>).
-/// Over either: 429 problem+json with <c>Retry-After</c> and <c>RateLimit-*</c> headers. The
-/// partition key carries the limits themselves, so a plan change (which drops the tenant's cached
-/// registry entry on every replica) starts a new bucket at once. Requests without a tenant (health,
-/// tokens, the OpenAPI document) are not limited here.
+/// Each tenant's plan limits on ASP.NET Core's rate limiter: the in-flight limit split between the replicas, chained with
+/// the rate and burst of one <see cref="SharedTokenBucket"/>; over either, 429 with <c>Retry-After</c>. The partition key
+/// carries the limits themselves, so a plan change starts a new bucket at once. Requests without a tenant are not limited here.
 /// </summary>
 public static class TenantRequestLimits
 {

@@ -39,7 +39,7 @@ public static class TaskEndpoints
     }
 
     private static async Task<Results<Ok<PagedList<TaskResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        [Description(ProjectEndpoints.IdDescription)] string id, [AsParameters] PageQuery query, [AsParameters] TaskFilterQuery filterQuery,
+        [Description(ProjectRoute.IdDescription)] string id, [AsParameters] PageQuery query, [AsParameters] TaskFilterQuery filterQuery,
         TenantDataContext data, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var idProblem))
@@ -59,10 +59,10 @@ public static class TaskEndpoints
             return NotYet();
         }
         var tasks = await TaskListing.PageAsync(data, projectId, page, filter, cancellationToken);
-        return tasks is null ? ProjectEndpoints.NotFound(id) : TypedResults.Ok(tasks);
+        return tasks is null ? ProjectRoute.NotFound(id) : TypedResults.Ok(tasks);
     }
 
-    private static async Task<Results<Created<TaskResponse>, ProblemHttpResult>> CreateAsync([Description(ProjectEndpoints.IdDescription)] string id,
+    private static async Task<Results<Created<TaskResponse>, ProblemHttpResult>> CreateAsync([Description(ProjectRoute.IdDescription)] string id,
         ValidatedBody<TaskRequest> body, TenantDataContext data, RequestTenant tenant, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
@@ -74,10 +74,10 @@ public static class TaskEndpoints
             return NotYet();
         }
         var task = await TaskCreation.CreateAsync(data, tenant.Tenant.Id, tenant.Actor, projectId, body.Value, cancellationToken);
-        return task is null ? ProjectEndpoints.NotFound(id) : TypedResults.Created($"/tasks/{task.Id}", TaskResponse.From(task, data.Shape));
+        return task is null ? ProjectRoute.NotFound(id) : TypedResults.Created($"/tasks/{task.Id}", TaskResponse.From(task, data.Shape));
     }
 
-    private static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> GetAsync([Description(IdDescription)] string id, TenantDataContext data,
+    private static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> GetAsync([Description(TaskRoute.IdDescription)] string id, TenantDataContext data,
         CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem))
@@ -85,10 +85,10 @@ public static class TaskEndpoints
             return problem;
         }
         var task = await data.Tasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
-        return task is null ? NotFound(id) : TypedResults.Ok(TaskResponse.From(task, data.Shape));
+        return task is null ? TaskRoute.NotFound(id) : TypedResults.Ok(TaskResponse.From(task, data.Shape));
     }
 
-    private static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> UpdateAsync([Description(IdDescription)] string id,
+    private static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> UpdateAsync([Description(TaskRoute.IdDescription)] string id,
         ValidatedBody<TaskRequest> body, TenantDataContext data, TenantAuditTrail audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem))
@@ -102,7 +102,7 @@ public static class TaskEndpoints
         var task = await data.Tasks.SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
         if (task is null)
         {
-            return NotFound(id);
+            return TaskRoute.NotFound(id);
         }
         body.Value.ApplyTo(task);
         task.UpdatedAt = DateTimeOffset.UtcNow;
@@ -111,7 +111,7 @@ public static class TaskEndpoints
         return TypedResults.Ok(TaskResponse.From(task, data.Shape));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync([Description(IdDescription)] string id, TenantDataContext data,
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync([Description(TaskRoute.IdDescription)] string id, TenantDataContext data,
         TenantAuditTrail audit, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem))
@@ -121,7 +121,7 @@ public static class TaskEndpoints
         var task = await data.Tasks.SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
         if (task is null)
         {
-            return NotFound(id);
+            return TaskRoute.NotFound(id);
         }
         data.Tasks.Remove(task);
         audit.Record("task.delete", task.Id);
@@ -129,16 +129,12 @@ public static class TaskEndpoints
         return TypedResults.NoContent();
     }
 
-    internal const string IdDescription = "The task's id (a UUID).";
-
     private const string NotYetDescription =
         "Priorities and labels exist once the tenant's storage is migrated to them; until then asking for them answers 409 and tasks show without them.";
 
     /// <summary>A tenant whose storage a fleet migration has not reached yet has no priorities or labels to ask for.</summary>
     private static ProblemHttpResult NotYet() =>
         Problems.Conflict("Task priorities and labels are not available for this tenant yet: its storage is being migrated to them. Try again shortly.");
-
-    internal static ProblemHttpResult NotFound(string id) => Problems.NotFound($"There is no task '{id}'.");
 }
 
 public sealed record TaskRequest(

@@ -1,6 +1,4 @@
 using System.Diagnostics.Metrics;
-using TieredTenancy.Api.Tenants;
-
 namespace TieredTenancy.Api.Telemetry;
 
 /// <summary>Tenant-plane request counts by isolation and plan; never by tenant id (unbounded cardinality).</summary>
@@ -15,8 +13,8 @@ public sealed class TenantRequestMetrics
         _requests = meters.Create(MeterName).CreateCounter<long>("tieredtenancy.tenant.requests", description: "Tenant-plane requests resolved to a tenant");
     }
 
-    public void Record(ResolvedTenant tenant) =>
+    public void Record(string isolation, string plan) =>
         _requests.Add(1,
-            new KeyValuePair<string, object?>("tenant.isolation", tenant.IsolationName),
-            new KeyValuePair<string, object?>("tenant.plan", tenant.Plan));
+            new KeyValuePair<string, object?>("tenant.isolation", isolation),
+            new KeyValuePair<string, object?>("tenant.plan", plan));
 }

@@ -1,15 +1,14 @@
 using StackExchange.Redis;
-using TieredTenancy.Api.Isolation;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Api.Tenants;
 
 /// <summary>
-/// Drops a tenant's cached registry entry (and its dedicated pools, which may hold a login that is
-/// being rotated away) on this replica whenever the Provisioner broadcasts a change to it, and
+/// Drops a tenant's cached registry entry (and what <see cref="IRegistryEntryHolder"/>s keep of it, such as
+/// dedicated pools holding a login being rotated away) on this replica whenever the Provisioner broadcasts a change to it, and
 /// every entry when storage many tenants share changes.
 /// </summary>
-public sealed class RegistryChangeListener(IConnectionMultiplexer redis, TenantRegistryCache registry, DedicatedDataSources dedicatedPools,
+public sealed class RegistryChangeListener(IConnectionMultiplexer redis, TenantRegistryCache registry, IEnumerable<IRegistryEntryHolder> holders,
     RegistryChangeLog changes, ILogger<RegistryChangeListener> logger) : IHostedService
 {
     private ChannelMessageQueue? _messages;
@@ -23,7 +22,10 @@ public sealed class RegistryChangeListener(IConnectionMultiplexer redis, TenantR
             if (Guid.TryParse(text, out var tenantId))
             {
                 await registry.ForgetAsync(tenantId);
-                dedicatedPools.Retire(tenantId);
+                foreach (var holder in holders)
+                {
+                    holder.Drop(tenantId);
+                }
                 changes.Applied(text, publishedAt);
                 logger.LogDebug("Registry entry of tenant {TenantId} dropped after a broadcast", tenantId);
             }

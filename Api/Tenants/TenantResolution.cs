@@ -9,15 +9,9 @@ using TieredTenancy.Tenancy.Registry;
 namespace TieredTenancy.Api.Tenants;
 
 /// <summary>
-/// Decides which tenant a request acts on, before any data access (it runs as middleware, ahead of
-/// the binding of handler parameters such as the data context), for the endpoints marked with
-/// <see cref="TenantPlane.RequireTenant{TBuilder}"/>. The agreement rule:
-/// <list type="bullet">
-/// <item>a tenant client's token names its tenant; an <c>X-Tenant</c> header (slug or id) or a
-/// subdomain (slug), when given, must name the same one;</item>
-/// <item>a platform admin's token names none: <c>X-Tenant</c>, else the subdomain, names it by slug;</item>
-/// <item>either way the tenant must be served.</item>
-/// </list>
+/// Decides which tenant a request acts on, as middleware so it is decided before any data access. A tenant client's token
+/// names its tenant (an <c>X-Tenant</c> header or subdomain, if given, must agree); a platform admin's names none, so
+/// <c>X-Tenant</c>, else the subdomain, names it by slug. Either way the tenant must be served.
 /// </summary>
 public sealed class TenantResolution(RequestDelegate next, TokenTenantNaming token, HeaderTenantNaming header, SubdomainTenantNaming subdomain,
     TenantRegistryCache registry, ILogger<TenantResolution> logger)
@@ -60,7 +54,7 @@ public sealed class TenantResolution(RequestDelegate next, TokenTenantNaming tok
             activity.SetTag("tenant.isolation", tenant.IsolationName);
             activity.SetTag("tenant.plan", tenant.Plan);
         }
-        requestServices.GetRequiredService<TenantRequestMetrics>().Record(tenant);
+        requestServices.GetRequiredService<TenantRequestMetrics>().Record(tenant.IsolationName, tenant.Plan);
         return null;
     }
 

@@ -1,21 +1,14 @@
 using Microsoft.AspNetCore.Http.Features;
 using Npgsql;
-using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Isolation;
 
-namespace TieredTenancy.Api.Isolation;
+namespace TieredTenancy.Api.Tenants;
 
 /// <summary>
-/// A tenant request whose storage refused it because the tenant's registry entry changed under
-/// this replica is run again: the tenant moved (its old placement's fence refuses the epoch this
-/// replica had cached, or the old schema or database is gone), or its storage was migrated to
-/// another shape (a column the cached shape expects is gone). The registry entry is read afresh
-/// past the caches, the request gets a new service scope (a new data context) and its body is read
-/// again from the start. The client sees a success, a little later; nothing was written at the old
-/// placement, since the fence refused it in the same transaction. A refusal while the registry
-/// still names what was refused (the moment between a move's fence and its flip, or a migration's
-/// commit and its registry write) is waited out briefly, then answered 503 or rethrown.
+/// A request refused by storage because the tenant moved or was migrated under this replica's cached entry runs again,
+/// on a fresh registry entry and a new scope: the client sees a success, a little later, and nothing was written at the old
+/// placement (the fence refused it in the same transaction). A refusal the registry does not explain yet is waited out briefly.
 /// </summary>
 public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache registry, IServiceScopeFactory scopes, ILogger<PlacementRetry> logger)
 {
