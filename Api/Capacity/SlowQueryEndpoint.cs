@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using TieredTenancy.Tenancy.Data;
 using Microsoft.Extensions.Options;
+using TieredTenancy.Tenancy.Data;
+using TieredTenancy.Tenancy.Hosting;
 
 namespace TieredTenancy.Api.Capacity;
 
