@@ -1,6 +1,7 @@
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Hosting;
+using TieredTenancy.Tenancy.Identity;
 using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Api.Isolation;
@@ -36,13 +37,21 @@ public static class IsolationServices
         return builder;
     }
 
-    /// <summary>A request's <see cref="TenantDataContext"/>, opened on first use for its <see cref="RequestTenant"/>; anything but a GET or HEAD may write.</summary>
+    /// <summary>A request's <see cref="TenantDataContext"/>, opened on first use for its <see cref="RequestTenant"/>.</summary>
     public static IServiceCollection AddTenantDataContext(this IServiceCollection services) =>
         services
             .AddHttpContextAccessor()
             .AddSingleton<TenantStorage>()
             .AddScoped(provider => provider.GetRequiredService<TenantStorage>().Open(
                 provider.GetRequiredService<RequestTenant>().Tenant,
-                writes: provider.GetRequiredService<IHttpContextAccessor>().HttpContext?.Request.Method is not { } method
-                    || !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method))));
+                writes: MayWrite(provider.GetRequiredService<IHttpContextAccessor>().HttpContext)));
+
+    /// <summary>
+    /// Anything but a GET or HEAD may write, and so does a platform admin's every request: it records
+    /// its access in the tenant's audit trail. A writer waits out a tier move's freeze; a reader does not.
+    /// </summary>
+    private static bool MayWrite(HttpContext? http) =>
+        http is null
+        || !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+        || http.User.IsInRole(TenancyRoles.PlatformAdmin);
 }
