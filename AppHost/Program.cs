@@ -34,8 +34,8 @@ var bootstrap = builder.AddProject<Projects.Bootstrap>("bootstrap")
     .WithSetting(ServiceSettings.ResolverPassword, resolverDbPassword)
     .WithSetting(ServiceSettings.AppPassword, appDbPassword)
     // It exits as soon as it is done, and its last act is flushing telemetry: where no collector
-    // answers (the testing host runs no dashboard) the exporter's default 10 s timeout held every
-    // start of the stack 10 s longer (cold start 28 s, 18 s with 1 s; 2026-11-27).
+    // answers (the testing host runs no dashboard) the exporter's default 10 s timeout would hold
+    // every start of the stack that much longer.
     .WithEnvironment("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")
     .WaitFor(platform.Servers);
 

@@ -5,15 +5,9 @@ using TieredTenancy.Tenancy.Storage;
 namespace TieredTenancy.Bootstrap;
 
 /// <summary>
-/// The platform's roles and who owns what, set up as each server's superuser. Idempotent: every
-/// start sets the same rights again (and the passwords, which are AppHost parameters).
-/// <list type="bullet">
-/// <item>Main server: the Provisioner's role owns the catalog database and may act as the tenant
-/// tables' owner; the Api's role reaches the shared tenant database only; the resolver's role may
-/// connect to the catalog, where the Provisioner grants it SELECT on what resolution reads.</item>
-/// <item>Dedicated servers: the Provisioner's role creates tenant databases and their logins, as
-/// the owner role's member; nobody else may open the maintenance database.</item>
-/// </list>
+/// The platform's roles and who owns what, set up as each server's superuser, so the services never
+/// hold a superuser credential (roles and rights: docs/security.md). Idempotent: every start sets
+/// the same rights and passwords again.
 /// </summary>
 public sealed class PlatformBootstrap(IConfiguration configuration, IOptions<TenantStorageOptions> storage, IOptions<BootstrapOptions> options,
     ILogger<PlatformBootstrap> logger)

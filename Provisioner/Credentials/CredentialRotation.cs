@@ -44,14 +44,10 @@ public sealed class RotationReport
 }
 
 /// <summary>
-/// Rotates a database-tier tenant's credentials without a failed request: a second login with a
-/// new password is created beside the first (both valid) → the placement switches to it and every
-/// replica is told (each drops its pools of the tenant, so new connections use the new login) →
-/// the old login's sessions drain (in-flight requests finish; after a bounded wait the rest are
-/// ended, and a replica that missed the broadcast is refused, reads its entry again and retries)
-/// → the old login is dropped. Every step is idempotent and recorded: a Provisioner that dies
-/// midway carries it on at restart. A new login rather than a new password on the same one: a
-/// password change would refuse at once every replica still holding the old one.
+/// Rotates a database-tier tenant's credentials without a failed request: a second login beside the
+/// first → the placement switches to it and replicas drop their pools → the old login's sessions
+/// drain (then are ended) → the old login is dropped. A new login, not a new password, since that
+/// would refuse at once every replica still holding the old one. Idempotent steps, resumed at restart.
 /// </summary>
 public sealed class CredentialRotation(
     CatalogDbContext catalog,

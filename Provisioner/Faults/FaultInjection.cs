@@ -5,18 +5,10 @@ using TieredTenancy.Tenancy.Hosting;
 namespace TieredTenancy.Provisioner.Faults;
 
 /// <summary>
-/// Test runs only (<c>Provisioning:AllowFaultInjection</c>, set by the AppHost for tests): a fault
-/// plan names steps at which the Provisioner fails, pauses or skips something, so the tests can
-/// prove that a failure or a crash at any step leaves nothing half-made. The plan comes from a
-/// request's <c>X-Fault-Injection</c> header, and an operation keeps it durably for its whole run
-/// (also after a restart). Items, comma-separated:
-/// <list type="bullet">
-/// <item><c>step</c>: throw at that step;</item>
-/// <item><c>pause:step</c>: wait at that step until the test releases it (Redis keys, see
-/// <see cref="PausedKey"/>), so a test can act, or kill the process, at a known point;</item>
-/// <item><c>skip:step</c>: leave out that step (e.g. <c>skip:broadcast</c> keeps replicas stale).</item>
-/// </list>
-/// Without the setting every call here does nothing, and production signatures carry no fault argument.
+/// Test runs only (<c>Provisioning:AllowFaultInjection</c>): so tests can prove a failure or crash at
+/// any step leaves nothing half-made. The plan, from the <c>X-Fault-Injection</c> header and kept by an
+/// operation across restarts, lists comma-separated <c>step</c> (throw there), <c>pause:step</c> (wait
+/// until the test releases it, see <see cref="PausedKey"/>) and <c>skip:step</c>. Off, it does nothing.
 /// </summary>
 public sealed class FaultInjection(IOptions<FaultInjectionOptions> options, IServiceProvider services, ILogger<FaultInjection> logger)
 {

@@ -13,12 +13,10 @@ namespace TieredTenancy.Provisioner.Migrations;
 public enum TargetOutcome { Succeeded, Failed, Busy }
 
 /// <summary>
-/// Migrates one planned target, in its own transaction with a lock timeout, while holding the
-/// tenant in the catalog: a catalog transaction takes the tenant's migration lock (which starting a
-/// move also takes) and checks that no other operation runs on the tenant, and it commits the new
-/// version only after the target's own transaction did. A crash in between leaves the catalog one
-/// version behind a target that has it; the next try finds the steps in the target's history and
-/// applies nothing twice.
+/// Migrates one planned target in its own transaction with a lock timeout, while a catalog
+/// transaction holds the tenant's migration lock (which starting a move also takes), checks that no
+/// other operation runs on it, and commits the new version only after the target's did. After a crash
+/// in between, the next try finds the steps in the target's history and applies nothing twice.
 /// </summary>
 public sealed class TargetMigrator(
     TenantServers servers,

@@ -6,10 +6,10 @@ namespace TieredTenancy.Provisioner.Moves;
 
 /// <summary>
 /// Change capture on a move's source: row triggers record the key of every row of the tenant that
-/// is written while the bulk copy runs (a trigger costs about 5–19 % of raw insert throughput, and
-/// only while a move runs). Catching up is by state, not by replaying statements: for each changed
-/// key the source's current row (at one snapshot) is upserted into the target, or deleted there
-/// when it is gone, so applying a key twice is harmless and a resumed round loses nothing.
+/// is written while the bulk copy runs (writers pay for the trigger only while a move runs).
+/// Catching up is by state, not by replaying statements: each changed key's current source row (at
+/// one snapshot) is upserted into the target, or deleted there when gone, so applying a key twice
+/// is harmless and a resumed round loses nothing.
 /// </summary>
 public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnlyList<string> tables, string ownerRole)
 {
@@ -81,12 +81,10 @@ public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnly
     }
 
     /// <summary>
-    /// Trigger DDL locks the source's tables against writers, who lock them in whatever order their
-    /// statements come: waiting could deadlock with one of them, and the writer might be the one
-    /// PostgreSQL aborts. So the DDL waits at most a short lock timeout, well under the deadlock
-    /// check's one second, gives way (releasing what it holds) and tries again, a little longer
-    /// each time: it is always the one that yields, and writers queued behind it wait tens of
-    /// milliseconds, not the whole DDL.
+    /// Trigger DDL locks the source's tables, which writers lock in any order: waiting could deadlock,
+    /// and PostgreSQL might abort the writer. So the DDL waits only a short lock timeout (under the
+    /// deadlock check's one second), then yields and retries a little longer each time: the DDL is
+    /// always the one that gives way, and writers queued behind it wait briefly.
     /// </summary>
     private async Task AlterTablesAsync(string ddl, CancellationToken cancellationToken)
     {

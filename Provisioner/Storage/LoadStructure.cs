@@ -5,10 +5,9 @@ namespace TieredTenancy.Provisioner.Storage;
 
 /// <summary>
 /// Bulk loads into storage nobody is served from yet (a move's or an import's new schema or
-/// database) run without foreign keys and secondary indexes, which are put back afterwards in one
-/// pass each: a 400,000-row tenant copies in about 3 s that way against 8 s with per-row checks.
-/// Primary keys stay, so catch-up upserts can find rows. The definitions come from the database
-/// itself, so whatever a migration added is put back as it was.
+/// database) run without foreign keys and secondary indexes, put back afterwards in one pass each,
+/// which is far faster than per-row checks. Primary keys stay, so catch-up upserts can find rows.
+/// The definitions come from the database itself, so whatever a migration added comes back as it was.
 /// </summary>
 public sealed class LoadStructure
 {

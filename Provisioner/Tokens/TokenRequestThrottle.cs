@@ -7,20 +7,11 @@ using TieredTenancy.Tenancy.Http;
 namespace TieredTenancy.Provisioner.Tokens;
 
 /// <summary>
-/// Against secret guessing: a client id whose token requests were refused <see
-/// cref="TokenOptions.MaxFailedRequests"/> times within a <see cref="TokenOptions.FailureWindow"/>
-/// (10 a minute by default) gets 429 with <c>Retry-After</c> for every request, right secret or
-/// not, until the window ends. Only refusals count (401: unknown client or wrong secret), so a
-/// client with its secret is never slowed, however often it asks.
+/// Against secret guessing: after <see cref="TokenOptions.MaxFailedRequests"/> refused token requests
+/// (401) within a <see cref="TokenOptions.FailureWindow"/>, a client id gets 429 until the window ends.
+/// Only refusals take a permit, so a client with its secret is never slowed. Not ASP.NET Core's
+/// rate-limiting middleware: OpenIddict checks the secret during authentication, before it would run.
 /// </summary>
-/// <remarks>
-/// A fixed-window limiter per client id from System.Threading.RateLimiting (what ASP.NET Core's
-/// rate limiting runs on), but not its middleware: that takes a permit before every request, and
-/// OpenIddict checks the secret inside the authentication middleware, before any endpoint's
-/// limiter would run. So this runs ahead of authentication, peeks before the request and takes a
-/// permit only for a refusal. The counts are this process's: the Provisioner runs as one instance,
-/// and a restart grants a guesser one more window of tries at a 256-bit secret.
-/// </remarks>
 public sealed class TokenRequestThrottle(IOptions<TokenOptions> options) : IMiddleware, IDisposable
 {
     public const string TokenPath = "/connect/token";

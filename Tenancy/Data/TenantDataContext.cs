@@ -3,16 +3,11 @@ using Microsoft.EntityFrameworkCore;
 namespace TieredTenancy.Tenancy.Data;
 
 /// <summary>
-/// The EF Core context of tenant data (projects, tasks, comments, the tenant's audit trail): the Api
-/// serves a tenant through it, the Provisioner reads its model for migrations and tables. One model
-/// serves every tier: the tables are the same in the shared database, in a tenant schema and in a
-/// tenant database; only the connection differs. Which tenant a request acts on is the Api's
-/// <c>RequestTenant</c>, not this.
+/// The EF Core context of tenant data, for the Api and the Provisioner alike. One model serves every
+/// tier: the tables are the same in the shared database, a tenant schema or a tenant database; only
+/// the connection differs.
 /// </summary>
-/// <param name="shape">
-/// The columns the storage behind this context has: a tenant whose storage a fleet migration has
-/// not reached yet is served with the shape of its version (see <see cref="TenantDataShape"/>).
-/// </param>
+/// <param name="shape">The storage's columns: storage a fleet migration has not reached yet is served with its version's <see cref="TenantDataShape"/>.</param>
 public sealed class TenantDataContext(DbContextOptions<TenantDataContext> options, TenantDataShape? shape = null) : DbContext(options)
 {
     public TenantDataShape Shape { get; } = shape ?? TenantDataShape.Latest;

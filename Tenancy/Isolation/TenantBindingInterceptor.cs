@@ -7,12 +7,10 @@ namespace TieredTenancy.Tenancy.Isolation;
 
 /// <summary>
 /// Binds every command of a <see cref="TenantDataContext"/> to its tenant in the same round trip:
-/// one leading SELECT sets the role, the search_path and the RLS setting (never a separate
-/// statement, which costs a third of the throughput), enters the placement through its fence
-/// (<see cref="PlacementFence"/>: writes wait out a move's freeze; a retired placement refuses),
-/// and reports what it bound with the current database. Before any row is returned the report is
-/// checked against the binding; a mismatch fails the command. A context without a binding runs
-/// nothing at all. The target list is evaluated left to right, so the fence runs after the settings.
+/// one leading SELECT (a separate statement costs far more throughput) sets the role, search_path
+/// and RLS setting, then enters the placement's fence (<see cref="PlacementFence"/>; targets run
+/// left to right), and reports what it bound; the report is checked before any row is returned, so
+/// a mismatch fails the command. A context without a binding runs nothing at all.
 /// </summary>
 public sealed class TenantBindingInterceptor : DbCommandInterceptor
 {
