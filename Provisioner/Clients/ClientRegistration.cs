@@ -107,6 +107,11 @@ public sealed class ClientRegistration(CatalogDbContext catalog, IOpenIddictAppl
             catalog.ApiClients.Remove(client);
         }
         await catalog.SaveChangesAsync(cancellationToken);
+        // Every replica refuses the clients' tokens from now on, not when they expire.
+        foreach (var client in clients)
+        {
+            await broadcast.ClientChangedAsync(client.ClientId);
+        }
         return clients.Count;
     }
 

@@ -53,6 +53,8 @@ public sealed class OffboardingTests(OperationsFixture stack)
         Assert.True(answers.Count >= 10, $"only {answers.Count} requests during the offboarding");
         Assert.All(answers, status => Assert.Equal(HttpStatusCode.Forbidden, status));
         Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
+        // Its clients were revoked with the broadcast: every replica refuses their tokens now, not when they expire.
+        await RegistryChangeWatch.AppliedEverywhereAsync(App, "api", 2, Tenancy.Registry.RegistryChanges.ClientTag(clientId), since);
 
         var tombstone = await TenantAsync(admin, leaving.Tenant.Id);
         Assert.Equal("deleted", tombstone.GetProperty("status").GetString());
