@@ -70,11 +70,15 @@ public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnly
         {
             return;
         }
-        var drops = tables.Select(table => $"""
-            DROP TRIGGER IF EXISTS {Trigger("w")} ON {source.Table(table)};
-            DROP TRIGGER IF EXISTS {Trigger("d")} ON {source.Table(table)};
-            """);
-        await AlterTablesAsync(string.Join('\n', drops), cancellationToken);
+        // A cleanup retried after it dropped the source schema finds its tables (and their triggers) gone.
+        if (await Sql.ScalarAsync<string?>(source.Connection, "SELECT to_regclass($1)::text", cancellationToken, source.Table(tables[0])) is not null)
+        {
+            var drops = tables.Select(table => $"""
+                DROP TRIGGER IF EXISTS {Trigger("w")} ON {source.Table(table)};
+                DROP TRIGGER IF EXISTS {Trigger("d")} ON {source.Table(table)};
+                """);
+            await AlterTablesAsync(string.Join('\n', drops), cancellationToken);
+        }
         await using var delete = new NpgsqlCommand("DELETE FROM tt_move.changes WHERE operation_id = $1", source.Connection);
         delete.Parameters.Add(new NpgsqlParameter { Value = operationId });
         await delete.ExecuteNonQueryAsync(cancellationToken);

@@ -39,6 +39,7 @@ public sealed partial class TierMove
             await Capture(new TenantData(connection, _from.Schema, TenantId)).RemoveAsync(cancellationToken);
         }
         await _source.RemoveAsync(TenantId, _from, cancellationToken);
+        await PauseAsync("source-removed", cancellationToken);
 
         if (_source.HasOwnTarget)
         {

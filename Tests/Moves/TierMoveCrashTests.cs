@@ -24,6 +24,7 @@ public sealed class TierMoveCrashTests(OperationsFixture stack)
     [InlineData("verified", "business", "pro", "rolledBack")]
     [InlineData("flipped", "enterprise", "business", "succeeded")]
     [InlineData("cleaning-up", "pro", "business", "succeeded")]
+    [InlineData("source-removed", "business", "pro", "succeeded")]
     public async Task A_Provisioner_killed_during_a_move_rolls_it_back_or_finishes_it_at_restart(string step, string from, string to, string outcome)
     {
         var app = stack.App;
