@@ -5,6 +5,7 @@ using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Provisioner.Provisioning;
 
@@ -41,9 +42,20 @@ public sealed class TenantProvisioning(
             Id = id.Value,
             Placement = await storage.PlaceAsync(id.Value, server: null, cancellationToken),
         };
-        return storage.HasOwnTarget
-            ? await CreateWithStorageAsync(tenant, storage, activate, cancellationToken)
-            : await CreateInSharedStorageAsync(tenant, storage, activate, cancellationToken);
+        // Held from before the row exists until the tenant is made or undone; it ends with this process's session.
+        await catalog.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await catalog.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({AdvisoryLocks.TenantCreation}, hashtext({tenant.Id}::text))", cancellationToken);
+            return storage.HasOwnTarget
+                ? await CreateWithStorageAsync(tenant, storage, activate, cancellationToken)
+                : await CreateInSharedStorageAsync(tenant, storage, activate, cancellationToken);
+        }
+        finally
+        {
+            await catalog.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({AdvisoryLocks.TenantCreation}, hashtext({tenant.Id}::text))", CancellationToken.None);
+            await catalog.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>Serves a tenant made with <c>activate: false</c>, with its audit event.</summary>
@@ -146,7 +158,8 @@ public sealed class TenantProvisioning(
 
     /// <summary>
     /// Removes tenants that a crash left in Provisioning, with whatever storage they got; not those an
-    /// operation (an import) holds, which its own recovery undoes.
+    /// operation (an import) holds, which its own recovery undoes, nor those another live instance is
+    /// still making (it holds their creation lock).
     /// </summary>
     public async Task UndoUnfinishedAsync(CancellationToken cancellationToken)
     {
@@ -154,10 +167,31 @@ public sealed class TenantProvisioning(
             .Where(tenant => tenant.Status == TenantStatus.Provisioning)
             .Where(tenant => !catalog.Operations.Any(o => o.TenantId == tenant.Id && (o.Status == OperationStatus.Pending || o.Status == OperationStatus.Running)))
             .ToListAsync(cancellationToken);
-        foreach (var tenant in unfinished)
+        await catalog.Database.OpenConnectionAsync(cancellationToken);
+        try
         {
-            logger.LogWarning("Undoing tenant {TenantId} ({Slug}), left half-provisioned by an earlier run", tenant.Id, tenant.Slug);
-            await UndoAsync(tenant, TierOf(tenant.Isolation));
+            foreach (var tenant in unfinished)
+            {
+                if (!await Sql.ScalarAsync<bool>((NpgsqlConnection)catalog.Database.GetDbConnection(),
+                        $"SELECT pg_try_advisory_lock({AdvisoryLocks.TenantCreation}, hashtext($1::text))", cancellationToken, tenant.Id))
+                {
+                    logger.LogInformation("Tenant {TenantId} ({Slug}) is being created by another instance; left to it", tenant.Id, tenant.Slug);
+                    continue;
+                }
+                try
+                {
+                    logger.LogWarning("Undoing tenant {TenantId} ({Slug}), left half-provisioned by an earlier run", tenant.Id, tenant.Slug);
+                    await UndoAsync(tenant, TierOf(tenant.Isolation));
+                }
+                finally
+                {
+                    await catalog.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({AdvisoryLocks.TenantCreation}, hashtext({tenant.Id}::text))", CancellationToken.None);
+                }
+            }
+        }
+        finally
+        {
+            await catalog.Database.CloseConnectionAsync();
         }
     }
 

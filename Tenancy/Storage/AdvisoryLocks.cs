@@ -25,4 +25,10 @@ public static class AdvisoryLocks
     /// </summary>
     public const int TenantStorageWork = 7304;
 
+    /// <summary>
+    /// A tenant being created (second key: the tenant), held in the catalog by the instance making it
+    /// until it is done: a Provisioner starting meanwhile undoes only tenants whose creator is gone.
+    /// </summary>
+    public const int TenantCreation = 7305;
+
 }
