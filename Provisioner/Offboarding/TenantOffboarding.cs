@@ -131,10 +131,14 @@ public sealed class TenantOffboarding(
             state.Rows, state.RevokedClients, checks,
             new CertifiedArchive(store.NameOf(state.ArchivePath!), state.ArchiveSha256!, state.ArchiveBytes, state.ExportedAt.Value + store.Retention),
             "The tenant's placement fence is kept (its id, refused at every epoch; it holds no data), so no request can write for it again.");
-        await catalog.Tenants.Where(t => t.Id == tenant.Id).ExecuteUpdateAsync(set => set
-            .SetProperty(t => t.Status, TenantStatus.Deleted)
-            .SetProperty(t => t.DeletionCertificate, JsonSerializer.Serialize(certificate, OperationRun.Json))
-            .SetProperty(t => t.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken);
+        var tombstone = await catalog.Tenants.SingleAsync(t => t.Id == tenant.Id, cancellationToken);
+        tombstone.Status = TenantStatus.Deleted;
+        tombstone.DeletionCertificate = JsonSerializer.Serialize(certificate, OperationRun.Json);
+        // The tombstone keeps what must outlive the tenant (its id for the fence, its slug until retention frees it,
+        // the certificate), not its name or its login's credentials.
+        tombstone.Name = tenant.Slug;
+        tombstone.Placement.ProtectedConnectionString = null;
+        tombstone.UpdatedAt = DateTimeOffset.UtcNow;
         audit.Record("tenant.offboard", tenant.Id,
             $"operation={run.Id} archive={certificate.Archive.Sha256} rows={state.Rows.Values.Sum()} checks={checks.Count}", run.Operation.Actor);
         await catalog.SaveChangesAsync(cancellationToken);

@@ -58,6 +58,12 @@ public sealed class OffboardingTests(OperationsFixture stack)
 
         var tombstone = await TenantAsync(admin, leaving.Tenant.Id);
         Assert.Equal("deleted", tombstone.GetProperty("status").GetString());
+        await using (var catalog = await App.OpenAsync("catalog"))
+        {
+            // The tombstone keeps only what must outlive the tenant: not its name, not its login's credentials.
+            Assert.Equal(leaving.Tenant.Slug, await catalog.ScalarAsync<string>("SELECT name FROM tenants WHERE id = $1", leaving.Tenant.Id));
+            Assert.Null(await catalog.ScalarAsync<string>("SELECT placement_protected_connection_string FROM tenants WHERE id = $1", leaving.Tenant.Id));
+        }
         var certificate = tombstone.GetProperty("deletion");
         var deleted = certificate.GetProperty("deletedRows");
         Assert.Equal((1, 4, 2), (deleted.GetProperty("projects").GetInt32(), deleted.GetProperty("tasks").GetInt32(), deleted.GetProperty("comments").GetInt32()));
