@@ -108,7 +108,8 @@ public sealed class OperationRunner(
     private async Task RunAsync(Operation operation, OperationAttempt attempt, bool wasRunning, CancellationToken stoppingToken)
     {
         using var lease = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var renewal = RenewAsync(attempt, lease);
+        var superseded = new System.Runtime.CompilerServices.StrongBox<bool>();
+        var renewal = RenewAsync(attempt, lease, superseded);
         var run = new OperationRun(operation, attempt, scopes);
         var outcome = "stopped";
         using (logger.BeginScope(new Dictionary<string, object> { ["OperationId"] = operation.Id, ["OperationKind"] = operation.Kind, ["Attempt"] = attempt.Attempt }))
@@ -139,6 +140,8 @@ public sealed class OperationRunner(
             }
             catch (Exception exception) when (lease.IsCancellationRequested)
             {
+                // The renewal may find a newer attempt before the handler's next write does.
+                outcome = superseded.Value ? "superseded" : outcome;
                 logger.LogWarning("Operation {OperationId} stopped in phase {Phase} ({Reason}); it is resumed where it stands",
                     operation.Id, operation.Phase, exception.Message);
             }
@@ -194,7 +197,7 @@ public sealed class OperationRunner(
         }
     }
 
-    private async Task RenewAsync(OperationAttempt attempt, CancellationTokenSource lease)
+    private async Task RenewAsync(OperationAttempt attempt, CancellationTokenSource lease, System.Runtime.CompilerServices.StrongBox<bool> superseded)
     {
         try
         {
@@ -209,6 +212,7 @@ public sealed class OperationRunner(
                     .ExecuteUpdateAsync(set => set.SetProperty(o => o.LeaseExpiresAt, until), CancellationToken.None);
                 if (renewed == 0)
                 {
+                    superseded.Value = true;
                     await lease.CancelAsync();
                 }
             }
