@@ -110,6 +110,7 @@ public sealed class DatabaseTierStorage(
             REVOKE ALL ON public."__EFMigrationsHistory" FROM {group};
             ALTER DEFAULT PRIVILEGES FOR ROLE {Sql.Id(_options.OwnerRole)} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {group};
             {PlacementFences.InstallSql(_options.OwnerRole)}
+            {PlacementFences.LockDownSql(_options.TenantDatabaseRole)}
             """, cancellationToken, transaction);
         await transaction.CommitAsync(cancellationToken);
         return reached;

@@ -13,6 +13,31 @@ public static class PlacementFences
     /// <summary>Marks the installed version, so an install finds it done without touching anything.</summary>
     private const string Version = "tt placement fence v1";
 
+    /// <summary>The fence table: the platform's, not tenant data, though it has a <c>tenant_id</c>.</summary>
+    public const string Table = "tt_placement_fences";
+
+    /// <summary>
+    /// Takes back any right on the fence table a role got by a grant over all tables (an earlier start
+    /// granted the tenant roles every table), and the row-level security such a start put on it. Each
+    /// change only when there is one to make: the table is read by every tenant command.
+    /// </summary>
+    public static string LockDownSql(string role) => $"""
+        DO $lockdown$
+        BEGIN
+          IF to_regclass('public.{Table}') IS NULL THEN
+            RETURN;
+          END IF;
+          IF has_table_privilege({Sql.Literal(role)}, 'public.{Table}', 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') THEN
+            REVOKE ALL ON public.{Table} FROM {Sql.Id(role)};
+          END IF;
+          IF EXISTS (SELECT FROM pg_class WHERE oid = 'public.{Table}'::regclass AND (relrowsecurity OR relforcerowsecurity)) THEN
+            DROP POLICY IF EXISTS tenant_isolation ON public.{Table};
+            ALTER TABLE public.{Table} NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+          END IF;
+        END
+        $lockdown$;
+        """;
+
     /// <summary>
     /// Idempotent, run as a role that may create in schema public; the objects are owned by the owner
     /// role. Where this version is installed already it changes nothing: ALTER TABLE would lock the

@@ -20,7 +20,7 @@ public static class RowLevelSecurity
             FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
-            WHERE n.nspname = {Sql.Literal(schema)} AND c.relkind IN ('r', 'p')
+            WHERE n.nspname = {Sql.Literal(schema)} AND c.relkind IN ('r', 'p') AND c.relname <> {Sql.Literal(PlacementFences.Table)}
           LOOP
             -- Each change below locks the table against every tenant's requests: made only when missing,
             -- so a restart under load changes nothing and waits for nobody.

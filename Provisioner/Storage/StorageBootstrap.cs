@@ -90,6 +90,7 @@ public sealed class StorageBootstrap(
         var version = await migrations.ApplyAsync(connection, transaction, "public", _options.OwnerRole, null, cancellationToken);
         await Sql.ExecuteAsync(connection, RowLevelSecurity.ApplySql("public", _options.AppRole), cancellationToken, transaction);
         await Sql.ExecuteAsync(connection, PlacementFences.InstallSql(_options.OwnerRole), cancellationToken, transaction);
+        await Sql.ExecuteAsync(connection, PlacementFences.LockDownSql(_options.AppRole), cancellationToken, transaction);
         await transaction.CommitAsync(cancellationToken);
         await RecordTargetAsync(catalog, StorageTargetKind.SharedTables, servers.SharedServer, servers.SharedDatabase, "public", version, cancellationToken);
     }
