@@ -60,7 +60,7 @@ public static class ArchiveEndpoints
 
     private static async Task<Results<Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> ImportAsync([FromForm] ImportForm form,
         CatalogDbContext catalog, PlanCatalog plans, ArchiveStore store, TenantArchiveCheck check, OperationRunner runner, ControlPlaneAudit audit,
-        FaultInjection faults, HttpRequest request, IOptions<ArchiveOptions> options, CancellationToken cancellationToken)
+        FaultInjection faults, IOptions<ArchiveOptions> options, CancellationToken cancellationToken)
     {
         var errors = form.Validate();
         var plan = form.Plan is null ? null : await plans.FindAsync(form.Plan, cancellationToken);
@@ -104,7 +104,7 @@ public static class ArchiveEndpoints
             Phase = "pending",
             Actor = audit.Actor,
             Parameters = JsonSerializer.Serialize(parameters, OperationRun.Json),
-            FaultPlan = faults.PlanOf(request),
+            FaultPlan = faults.CurrentPlan,
         };
         catalog.Operations.Add(operation);
         audit.Record("tenant.import.start", parameters.TenantId,

@@ -58,7 +58,7 @@ public static class CredentialEndpoints
             Phase = "pending",
             Actor = audit.Actor,
             Parameters = JsonSerializer.Serialize(new RotationParameters(tenant.Placement.Role!), OperationRun.Json),
-            FaultPlan = faults.PlanOf(request),
+            FaultPlan = faults.CurrentPlan,
         };
         catalog.Operations.Add(operation);
         audit.Record("tenant.credentials.rotate.start", tenant.Id, $"operation={operation.Id}");

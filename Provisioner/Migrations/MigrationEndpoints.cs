@@ -24,7 +24,7 @@ public static class MigrationEndpoints
     }
 
     private static async Task<Results<Accepted<OperationResponse>, ValidationProblem, ProblemHttpResult>> StartAsync(ValidatedBody<StartMigrationRequest> body,
-        StorageMigrations migrations, FleetMigrationStarter fleet, FaultInjection faults, ControlPlaneAudit audit, HttpContext http, CancellationToken cancellationToken)
+        StorageMigrations migrations, FleetMigrationStarter fleet, FaultInjection faults, ControlPlaneAudit audit, CancellationToken cancellationToken)
     {
         var request = body.Value;
         if (request.TargetVersion is { } version && !migrations.IsKnown(version))
@@ -35,7 +35,7 @@ public static class MigrationEndpoints
             });
         }
         var (started, running) = await fleet.StartAsync(request.TargetVersion, request.Canary, request.MaxParallel, request.MaxFailures,
-            audit.Actor, cancellationToken, faults.PlanOf(http.Request));
+            audit.Actor, cancellationToken, faults.CurrentPlan);
         return started is not null
             ? TypedResults.Accepted(OperationResponse.Location(started.Id), OperationResponse.From(started))
             : Problems.Conflict($"Migration {running?.Id} is running; one fleet migration runs at a time (GET {OperationResponse.Location(running?.Id ?? Guid.Empty)}).");

@@ -34,7 +34,7 @@ public static class OffboardingEndpoints
         [Description(RouteIds.TenantDescription)] string idOrSlug,
         [FromQuery(Name = "after"), Description("A grace period before the offboarding starts, as an ISO 8601 duration (e.g. P7D).")] string? after,
         CatalogDbContext catalog, TenantLookup lookup, TenantOperations operations, ControlPlaneAudit audit, RegistryBroadcast broadcast,
-        OperationRunner runner, FaultInjection faults, HttpRequest request, CancellationToken cancellationToken)
+        OperationRunner runner, FaultInjection faults, CancellationToken cancellationToken)
     {
         var id = idOrSlug;
         if (!RouteIds.TryParse(id, out var tenantId, out var problem))
@@ -73,7 +73,7 @@ public static class OffboardingEndpoints
             Actor = audit.Actor,
             Parameters = JsonSerializer.Serialize(new OffboardingParameters(now, grace), OperationRun.Json),
             NotBefore = grace is null ? null : now + grace,
-            FaultPlan = faults.PlanOf(request),
+            FaultPlan = faults.CurrentPlan,
         };
         catalog.Operations.Add(operation);
         // Refused at once on every replica: offboarding at once, suspended during a grace period.
