@@ -36,6 +36,10 @@ public sealed class InfrastructureOptions
     [Range(1, 64, ErrorMessage = "Infrastructure:ApiReplicas must be between 1 and 64.")]
     public int ApiReplicas { get; set; } = 2;
 
+    /// <summary>How many Provisioner replicas run side by side: operations, tokens and the admin API go on when one dies.</summary>
+    [Range(1, 64, ErrorMessage = "Infrastructure:ProvisionerReplicas must be between 1 and 64.")]
+    public int ProvisionerReplicas { get; set; } = 2;
+
     /// <summary>
     /// Throwaway data: a fresh folder per run, deleted when the AppHost stops, and durability
     /// settings relaxed. Tests set it; a developer's <c>dotnet run</c> keeps its data.

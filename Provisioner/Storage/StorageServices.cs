@@ -17,7 +17,8 @@ public static class StorageServices
         builder.AddRedisClient("cache");
 
         // Hosted services start in registration order: the catalog (and its key table) must exist
-        // before Data Protection's own hosted service reads the key ring.
+        // before Data Protection's own hosted service reads the key ring. Replicas start one at a time.
+        builder.Services.AddHostedService<ReplicaStart>();
         builder.Services.AddHostedService<StorageBootstrap>();
         builder.Services.AddCatalogKeyRing(builder.Configuration, readOnly: false);
 

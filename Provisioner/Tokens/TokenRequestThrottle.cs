@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using TieredTenancy.Tenancy.Http;
 
 namespace TieredTenancy.Provisioner.Tokens;
@@ -9,24 +10,33 @@ namespace TieredTenancy.Provisioner.Tokens;
 /// <summary>
 /// Against secret guessing: after <see cref="TokenOptions.MaxFailedRequests"/> refused token requests
 /// (401) within a <see cref="TokenOptions.FailureWindow"/>, a client id gets 429 until the window ends.
-/// Only refusals take a permit, so a client with its secret is never slowed. Not ASP.NET Core's
-/// rate-limiting middleware: OpenIddict checks the secret during authentication, before it would run.
+/// Only refusals count, so a client with its secret is never slowed. The count lives in Redis, so
+/// every Provisioner replica refuses the same guesser; when Redis does not answer within
+/// <see cref="RedisWait"/>, each replica counts on its own (a guesser then gets at most the limit per
+/// replica). Not ASP.NET Core's rate-limiting middleware: OpenIddict checks the secret during
+/// authentication, before it would run.
 /// </summary>
-public sealed class TokenRequestThrottle(IOptions<TokenOptions> options) : IMiddleware, IDisposable
+public sealed class TokenRequestThrottle(IConnectionMultiplexer redis, IOptions<TokenOptions> options, ILogger<TokenRequestThrottle> logger)
+    : IMiddleware, IDisposable
 {
     public const string TokenPath = "/connect/token";
+
+    // A token request must not wait on a stalled Redis for longer than this.
+    private static readonly TimeSpan RedisWait = TimeSpan.FromMilliseconds(250);
 
     // Client ids are at most this long (the registry's column); a longer one is no client, so no secret to guess.
     private const int MaxClientIdLength = 100;
 
-    // Idle partitions (all permits back) are dropped by the limiter itself, so unknown ids cost nothing for long.
-    private readonly PartitionedRateLimiter<string> _refusals = PartitionedRateLimiter.Create<string, string>(clientId =>
+    // The fallback while Redis is away. Idle partitions (all permits back) are dropped by the limiter itself.
+    private readonly PartitionedRateLimiter<string> _localRefusals = PartitionedRateLimiter.Create<string, string>(clientId =>
         RateLimitPartition.GetFixedWindowLimiter(clientId, _ => new FixedWindowRateLimiterOptions
         {
             PermitLimit = options.Value.MaxFailedRequests,
             Window = options.Value.FailureWindow,
             QueueLimit = 0,
         }));
+
+    public static RedisKey RefusalsKey(string clientId) => $"tt:token-refusals:{clientId}";
 
     public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
@@ -39,28 +49,67 @@ public sealed class TokenRequestThrottle(IOptions<TokenOptions> options) : IMidd
             return;
         }
 
-        // No permit taken: zero asks only whether any is left.
-        using (var left = _refusals.AttemptAcquire(clientId, 0))
+        if (await RetryAfterAsync(clientId) is { } retryAfter)
         {
-            if (!left.IsAcquired)
-            {
-                var limits = options.Value;
-                var retryAfter = left.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : limits.FailureWindow;
-                var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                await Problems.TooManyRequests(
-                        $"Too many refused token requests for this client id ({limits.MaxFailedRequests} within {limits.FailureWindow.TotalSeconds:0} s); try again in {seconds} s.")
-                    .ExecuteAsync(http);
-                return;
-            }
+            var limits = options.Value;
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await Problems.TooManyRequests(
+                    $"Too many refused token requests for this client id ({limits.MaxFailedRequests} within {limits.FailureWindow.TotalSeconds:0} s); try again in {seconds} s.")
+                .ExecuteAsync(http);
+            return;
         }
 
         await next(http);
 
         if (http.Response.StatusCode == StatusCodes.Status401Unauthorized)
         {
-            // Concurrent refusals may each have passed the peek above: a guesser gains at most its concurrency, once.
-            _refusals.AttemptAcquire(clientId).Dispose();
+            // Concurrent refusals may each have passed the check above: a guesser gains at most its concurrency, once.
+            await CountRefusalAsync(clientId);
+        }
+    }
+
+    /// <summary>How long the client id must wait, or null when it has refusals left in its window.</summary>
+    private async Task<TimeSpan?> RetryAfterAsync(string clientId)
+    {
+        var limits = options.Value;
+        try
+        {
+            var database = redis.GetDatabase();
+            var key = RefusalsKey(clientId);
+            var count = database.StringGetAsync(key);
+            var left = database.KeyTimeToLiveAsync(key);
+            await Task.WhenAll(count, left).WaitAsync(RedisWait);
+            if (count.Result.IsNull || (long)count.Result < limits.MaxFailedRequests)
+            {
+                return null;
+            }
+            return left.Result ?? limits.FailureWindow;
+        }
+        catch (Exception error) when (error is RedisException or TimeoutException)
+        {
+            logger.LogWarning(error, "Redis did not answer the token throttle; this replica counts refusals on its own");
+            // No permit taken: zero asks only whether any is left.
+            using var lease = _localRefusals.AttemptAcquire(clientId, 0);
+            return lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : limits.FailureWindow;
+        }
+    }
+
+    private async Task CountRefusalAsync(string clientId)
+    {
+        _localRefusals.AttemptAcquire(clientId).Dispose();
+        try
+        {
+            // One transaction: the window starts with the first refusal and always ends, even if this replica dies.
+            var transaction = redis.GetDatabase().CreateTransaction();
+            var key = RefusalsKey(clientId);
+            _ = transaction.StringSetAsync(key, 0, options.Value.FailureWindow, When.NotExists);
+            _ = transaction.StringIncrementAsync(key);
+            await transaction.ExecuteAsync().WaitAsync(RedisWait);
+        }
+        catch (Exception error) when (error is RedisException or TimeoutException)
+        {
+            logger.LogWarning(error, "Redis did not take a refused token request; only this replica counted it");
         }
     }
 
@@ -88,5 +137,5 @@ public sealed class TokenRequestThrottle(IOptions<TokenOptions> options) : IMidd
         return string.IsNullOrEmpty(clientId) || clientId.Length > MaxClientIdLength ? null : clientId;
     }
 
-    public void Dispose() => _refusals.Dispose();
+    public void Dispose() => _localRefusals.Dispose();
 }

@@ -31,4 +31,6 @@ public static class AdvisoryLocks
     /// </summary>
     public const int TenantCreation = 7305;
 
+    /// <summary>A Provisioner replica's start, held in the catalog until its hosted services have started: replicas start one at a time.</summary>
+    public const int ProvisionerStart = 7306;
 }

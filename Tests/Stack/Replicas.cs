@@ -11,6 +11,11 @@ namespace TieredTenancy.Tests.Stack;
 /// </summary>
 public static class Replicas
 {
+    /// <summary>How many instances of the resource the AppHost asked for.</summary>
+    public static int CountOf(DistributedApplication app, string resourceName) =>
+        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(resource => resource.Name == resourceName)
+            .TryGetLastAnnotation<ReplicaAnnotation>(out var replicas) ? replicas.Replicas : 1;
+
     /// <summary>Waits until <paramref name="expected"/> instances are running and healthy; returns their snapshots.</summary>
     public static async Task<IReadOnlyList<CustomResourceSnapshot>> WaitForHealthyAsync(
         DistributedApplication app, string resourceName, int expected, TimeSpan? timeout = null)
@@ -82,21 +87,50 @@ public static class Replicas
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(cancellation.Token);
         }
+        return await StartAgainAsync(app, replica, pid, untilHealthy, cancellation.Token);
+    }
+
+    /// <summary>
+    /// Starts again a replica whose process was killed (<paramref name="killedPid"/>, its launcher's
+    /// pid); returns its own base address once a new process runs, or with <paramref name="untilHealthy"/>
+    /// once it is also reported healthy.
+    /// </summary>
+    public static async Task<Uri> StartAgainAsync(DistributedApplication app, string replica, string killedPid, bool untilHealthy, CancellationToken cancellationToken)
+    {
         var commands = app.Services.GetRequiredService<ResourceCommandService>();
         // DCP notices the exit on its own; starting before it has is refused, so try until it takes.
-        while (await commands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand, cancellation.Token) is { Success: false })
+        while (await commands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand, cancellationToken) is { Success: false })
         {
-            await Task.Delay(250, cancellation.Token);
+            await Task.Delay(250, cancellationToken);
         }
-        await foreach (var update in app.ResourceNotifications.WatchAsync(cancellation.Token))
+        await foreach (var update in app.ResourceNotifications.WatchAsync(cancellationToken))
         {
             if (update.ResourceId == replica && update.Snapshot.State?.Text == KnownResourceStates.Running && ProcessId(update.Snapshot) is { Length: > 0 } started
-                && started != pid && (!untilHealthy || IsHealthy(update.Snapshot)))
+                && started != killedPid && (!untilHealthy || IsHealthy(update.Snapshot)))
             {
                 return AddressOf(update.Snapshot);
             }
         }
         throw new TimeoutException($"'{replica}' did not start again.");
+    }
+
+    /// <summary>Each healthy replica's resource id and launcher pid (the <c>dotnet run</c> DCP started).</summary>
+    public static async Task<IReadOnlyDictionary<string, int>> LaunchersAsync(DistributedApplication app, string resourceName, int expected)
+    {
+        var replicas = new Dictionary<string, int>();
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await foreach (var update in app.ResourceNotifications.WatchAsync(cancellation.Token))
+        {
+            if (update.Resource.Name == resourceName && IsHealthy(update.Snapshot) && int.TryParse(ProcessId(update.Snapshot), out var pid))
+            {
+                replicas[update.ResourceId] = pid;
+                if (replicas.Count == expected)
+                {
+                    return replicas;
+                }
+            }
+        }
+        throw new TimeoutException($"'{resourceName}' did not get {expected} healthy instance(s).");
     }
 
     private static bool IsHealthy(CustomResourceSnapshot snapshot) =>

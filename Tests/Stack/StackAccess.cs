@@ -21,13 +21,17 @@ public static class StackAccess
     public static async Task<HttpResponseMessage> RequestTokenAsync(this DistributedApplication app, string clientId, string clientSecret)
     {
         using var client = app.CreateHttpClient("provisioner");
-        return await client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        return await client.RequestTokenAsync(clientId, clientSecret);
+    }
+
+    /// <summary>A token request to the Provisioner the client points at (one replica's own address, say).</summary>
+    public static async Task<HttpResponseMessage> RequestTokenAsync(this HttpClient client, string clientId, string clientSecret) =>
+        await client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",
             ["client_id"] = clientId,
             ["client_secret"] = clientSecret,
         }));
-    }
 
     public static async Task<string> TokenAsync(this DistributedApplication app, string clientId, string clientSecret)
     {

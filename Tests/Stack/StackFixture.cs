@@ -18,6 +18,12 @@ public class StackFixture : IAsyncLifetime
     /// <summary>Settings on top of the tests' defaults, for collections that need another shape of stack.</summary>
     protected virtual string[] Settings => [];
 
+    /// <summary>
+    /// Provisioner replicas in this collection's stack. One unless a collection asks for more: the
+    /// crash tests kill "the" Provisioner, which with two would leave the other to go on.
+    /// </summary>
+    protected virtual int ProvisionerReplicas => 1;
+
     /// <summary>Changes to the AppHost's resources before the stack starts (a service's settings), for collections that need them.</summary>
     protected virtual void Configure(IDistributedApplicationTestingBuilder builder)
     {
@@ -39,14 +45,14 @@ public class StackFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var builder = await TestStack.CreateBuilderAsync(Settings);
+        var builder = await TestStack.CreateBuilderAsync([.. Settings, $"Infrastructure:ProvisionerReplicas={ProvisionerReplicas}"]);
         Configure(builder);
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         await App.StartAsync().WaitAsync(StartTimeout);
         await TestStack.WaitForBootstrapAsync(App);
         foreach (var resource in TestStack.ServiceResourceNames(App))
         {
-            await Replicas.WaitForHealthyAsync(App, resource, resource == "api" ? 2 : 1, StartTimeout);
+            await Replicas.WaitForHealthyAsync(App, resource, Replicas.CountOf(App, resource), StartTimeout);
         }
         ColdStart = clock.Elapsed;
         if (LiftsRequestLimits)

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using TieredTenancy.Tests.Moves;
+using TieredTenancy.Tests.Stack;
+using TieredTenancy.Tests.TenantPlane;
+using Xunit.Abstractions;
+
+namespace TieredTenancy.Tests.Failover;
+
+/// <summary>
+/// Two Provisioner replicas: the one running a tier move is killed (SIGKILL) while the move stands at
+/// a known step, and the other replica takes the operation over once the lease lapses, rolls it back
+/// (before the flip) or finishes it (from the flip on), while tokens, the admin API and the tenant's
+/// users are served throughout.
+/// </summary>
+[Collection(FailoverCollection.Name)]
+public sealed class ProvisionerFailoverTests(FailoverFixture stack, ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("copied", "rolledBack")]
+    [InlineData("flipped", "succeeded")]
+    public async Task The_other_Provisioner_replica_takes_over_a_move_whose_replica_was_killed(string step, string outcome)
+    {
+        var app = stack.App;
+        using var admin = await app.AdminClientAsync();
+        var redis = await OperationWatch.RedisAsync(app);
+        using var tenant = await TestTenants.CreateAsync(app, "pro");
+        var project = (await tenant.CreateProjectAsync("failover project")).GetProperty("id").GetString()!;
+        for (var i = 0; i < 10; i++)
+        {
+            await tenant.CreateTaskAsync(project, $"before the failover {i}");
+        }
+        var replicas = (await Replicas.BaseAddressesAsync(app, "api", expected: 2)).Select(address => TestTenants.Authorized(address, tenant.Token)).ToList();
+        var before = TestPlacement.From(await admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant.Id}"));
+        var launchers = await Replicas.LaunchersAsync(app, "provisioner", FailoverFixture.ProvisionerReplicaCount);
+        var services = launchers.ToDictionary(pair => ServiceProcesses.ChildOf(pair.Value, "Provisioner") ?? pair.Value, pair => pair.Key);
+
+        await using var workload = TenantWorkload.Start(replicas, project);
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/admin/tenants/{tenant.Id}/plan")
+        {
+            Content = JsonContent.Create(new { plan = "business" }),
+            Headers = { { "X-Fault-Injection", $"pause:{step}" } },
+        };
+        using var started = await admin.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var location = started.Headers.Location!.ToString();
+        var operationId = OperationWatch.IdOf(location);
+        await OperationWatch.WaitUntilPausedAsync(redis, operationId, step);
+
+        // The replica holding the first attempt, by the pid its claim names (instance = machine/pid/run).
+        var first = (await admin.GetFromJsonAsync<JsonElement>($"{location}/attempts")).EnumerateArray().Single();
+        var runningPid = int.Parse(first.GetProperty("instance").GetString()!.Split('/')[1]);
+        Assert.True(services.ContainsKey(runningPid), $"attempt 1 runs in pid {runningPid}, not one of the replicas {string.Join(", ", services.Keys)}");
+        var killedReplica = services[runningPid];
+        var survivorPid = services.Keys.Single(pid => pid != runningPid);
+
+        await using var controlPlane = ControlPlaneProbe.Start(app, tenant.Id.ToString());
+        using (var process = Process.GetProcessById(launchers[killedReplica]))
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        var killedAt = Stopwatch.StartNew();
+        // The next attempt passes the step the killed one stood at.
+        await OperationWatch.ReleaseAsync(redis, operationId, step);
+
+        var operation = await OperationWatch.WaitForEndAsync(admin, location);
+        output.WriteLine($"{step}: the other replica ended the move {outcome} {killedAt.Elapsed.TotalSeconds:0.0} s after the kill; " +
+            $"control plane answered {controlPlane.Answered} requests meanwhile");
+        Assert.True(operation.GetProperty("status").GetString() == outcome, operation.ToString());
+        var attempts = (await admin.GetFromJsonAsync<JsonElement>($"{location}/attempts")).EnumerateArray().ToList();
+        var last = attempts[^1];
+        Assert.True(attempts.Count >= 2, string.Join(" | ", attempts));
+        Assert.Equal(survivorPid, int.Parse(last.GetProperty("instance").GetString()!.Split('/')[1]));
+        Assert.Equal(outcome, last.GetProperty("outcome").GetString());
+
+        await controlPlane.StopAsync();
+        Assert.True(controlPlane.Failures.Count == 0, $"{controlPlane.Failures.Count} control-plane requests failed: {string.Join(" | ", controlPlane.Failures.Take(5))}");
+        Assert.True(controlPlane.Answered >= 10, $"only {controlPlane.Answered} control-plane requests answered during the failover");
+        await workload.StopAsync();
+        Assert.True(workload.Failures.Count == 0, $"{workload.Failures.Count} requests failed: {string.Join(" | ", workload.Failures.Take(5))}");
+        await workload.AssertEveryAcknowledgedWriteIsPresentAsync(replicas[0], project);
+        await workload.AssertEveryAcknowledgedWriteIsPresentAsync(replicas[1], project);
+
+        var after = await admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant.Id}");
+        Assert.Equal("active", after.GetProperty("status").GetString());
+        var target = TestPlacement.Parse(operation.GetProperty("report").GetProperty("to").GetString()!);
+        if (outcome == "succeeded")
+        {
+            Assert.Equal(("business", target), (after.GetProperty("plan").GetString(), TestPlacement.From(after)));
+            await before.AssertGoneAsync(app, tenant.Id);
+        }
+        else
+        {
+            Assert.Equal(("pro", before), (after.GetProperty("plan").GetString(), TestPlacement.From(after)));
+            await target.AssertGoneAsync(app, tenant.Id);
+        }
+        replicas.ForEach(replica => replica.Dispose());
+
+        // The stack whole again for the next case.
+        using var restart = new CancellationTokenSource(StackFixture.StartTimeout);
+        await Replicas.StartAgainAsync(app, killedReplica, launchers[killedReplica].ToString(System.Globalization.CultureInfo.InvariantCulture), untilHealthy: true, restart.Token);
+    }
+}
