@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Broadcast;
 using TieredTenancy.Provisioner.Faults;
 using TieredTenancy.Provisioner.Operations;
@@ -52,7 +51,6 @@ public sealed class RotationReport
 public sealed class CredentialRotation(
     CatalogDbContext catalog,
     TenantLogins logins,
-    ControlPlaneAudit audit,
     TenantServers servers,
     RegistryBroadcast broadcast,
     FaultInjection faults,
@@ -91,11 +89,13 @@ public sealed class CredentialRotation(
             await run.SaveStateAsync(state, cancellationToken);
         }
         var credentials = logins.Unprotect(state.ProtectedCredentials);
-        await using (var connection = await servers.OpenDedicatedAdminAsync(placement.Server, cancellationToken))
+        // Every step that changes a login or the placement runs fenced: a superseded attempt is refused by the catalog first.
+        await run.FencedAsync(async (_, token) =>
         {
-            await logins.CreateAsync(connection, credentials.Username!, credentials.Password!, cancellationToken);
-            await TenantLogins.GrantAsync(connection, placement.Database, credentials.Username!, cancellationToken);
-        }
+            await using var connection = await servers.OpenDedicatedAdminAsync(placement.Server, token);
+            await logins.CreateAsync(connection, credentials.Username!, credentials.Password!, token);
+            await TenantLogins.GrantAsync(connection, placement.Database, credentials.Username!, token);
+        }, cancellationToken);
 
         await EnterAsync(run, "switching", cancellationToken);
         if (placement.Role != credentials.Username)
@@ -104,10 +104,13 @@ public sealed class CredentialRotation(
             {
                 throw new InvalidOperationException($"The placement names login {placement.Role}, neither the one rotated ({parameters.PreviousLogin}) nor its successor.");
             }
-            placement.Role = credentials.Username;
-            placement.ProtectedConnectionString = state.ProtectedCredentials;
-            tenant.UpdatedAt = DateTimeOffset.UtcNow;
-            await catalog.SaveChangesAsync(cancellationToken);
+            await run.FencedAsync(async (fenced, token) =>
+            {
+                var switched = await fenced.Catalog.Tenants.SingleAsync(t => t.Id == tenant.Id, token);
+                switched.Placement.Role = credentials.Username;
+                switched.Placement.ProtectedConnectionString = state.ProtectedCredentials;
+                switched.UpdatedAt = DateTimeOffset.UtcNow;
+            }, cancellationToken);
         }
         // Again on a recovery too: a crash between the commit and the broadcast would leave replicas on the old login until the drain ends it.
         await broadcast.TenantChangedAsync(tenant.Id);
@@ -118,17 +121,20 @@ public sealed class CredentialRotation(
         await using (var connection = await servers.OpenDedicatedAdminAsync(placement.Server, cancellationToken))
         {
             await DrainAsync(connection, parameters.PreviousLogin, state.Report, cancellationToken);
-            await run.SaveStateAsync(state, cancellationToken);
-
-            await EnterAsync(run, "dropping-login", cancellationToken);
-            await TenantLogins.DropAsync(connection, placement.Database, parameters.PreviousLogin, cancellationToken);
         }
-        state.Report.PreviousLoginDroppedAt ??= DateTimeOffset.UtcNow;
         await run.SaveStateAsync(state, cancellationToken);
 
-        audit.Record("tenant.credentials.rotate", tenant.Id,
-            $"operation={run.Id} login={parameters.PreviousLogin}->{credentials.Username} ended_sessions={state.Report.EndedSessions}", run.Operation.Actor);
-        await catalog.SaveChangesAsync(cancellationToken);
+        await EnterAsync(run, "dropping-login", cancellationToken);
+        // The audit entry commits with the fence: recorded once, by the attempt that dropped the login.
+        await run.FencedAsync(async (fenced, token) =>
+        {
+            await using var connection = await servers.OpenDedicatedAdminAsync(placement.Server, token);
+            await TenantLogins.DropAsync(connection, placement.Database, parameters.PreviousLogin, token);
+            fenced.Audit.Record("tenant.credentials.rotate", tenant.Id,
+                $"operation={run.Id} login={parameters.PreviousLogin}->{credentials.Username} ended_sessions={state.Report.EndedSessions}", run.Operation.Actor);
+        }, cancellationToken);
+        state.Report.PreviousLoginDroppedAt ??= DateTimeOffset.UtcNow;
+        await run.SaveStateAsync(state, cancellationToken);
         await run.FinishAsync(OperationStatus.Succeeded, cancellationToken);
         logger.LogInformation("Rotated the credentials of tenant {TenantId}: {Previous} → {Login}, drained in {Drain} ms, {Ended} session(s) ended",
             tenant.Id, parameters.PreviousLogin, credentials.Username, state.Report.DrainMilliseconds, state.Report.EndedSessions);

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
 using TieredTenancy.Provisioner.Archives;
-using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Provisioner.Broadcast;
 using TieredTenancy.Provisioner.Clients;
 using TieredTenancy.Provisioner.Faults;
@@ -52,7 +51,6 @@ public sealed class TenantOffboarding(
     IEnumerable<ITierStorage> tiers,
     ClientRegistration clients,
     TenantExport export,
-    ControlPlaneAudit audit,
     TenantServers servers,
     TenantTables tables,
     ArchiveStore store,
@@ -81,10 +79,15 @@ public sealed class TenantOffboarding(
         var state = run.State<OffboardingState>();
         var tenant = await catalog.Tenants.AsNoTracking().SingleAsync(t => t.Id == run.TenantId, cancellationToken);
 
+        // Every step that changes anything runs fenced: a superseded attempt (its replica stalled or
+        // killed, the operation claimed again) is refused by the catalog before it suspends, deletes or certifies.
         await EnterAsync(run, "suspending", cancellationToken);
-        await SuspendAsync(tenant, cancellationToken);
+        state.RevokedClients += await run.FencedAsync(async (_, token) =>
+        {
+            await SuspendAsync(tenant, token);
+            return await clients.RevokeAllAsync(tenant.Id, token);
+        }, cancellationToken);
         state.SuspendedAt ??= DateTimeOffset.UtcNow;
-        state.RevokedClients += await clients.RevokeAllAsync(tenant.Id, cancellationToken);
         await run.SaveStateAsync(state, cancellationToken);
 
         await EnterAsync(run, "exporting", cancellationToken);
@@ -111,7 +114,7 @@ public sealed class TenantOffboarding(
         {
             await Task.Delay(countsSettled, cancellationToken);
         }
-        await DeleteEverywhereAsync(tenant, cancellationToken);
+        await run.FencedAsync((_, token) => DeleteEverywhereAsync(tenant, token), cancellationToken);
         state.DeletedAt ??= DateTimeOffset.UtcNow;
         await run.SaveStateAsync(state, cancellationToken);
 
@@ -131,17 +134,20 @@ public sealed class TenantOffboarding(
             state.Rows, state.RevokedClients, checks,
             new CertifiedArchive(store.NameOf(state.ArchivePath!), state.ArchiveSha256!, state.ArchiveBytes, state.ExportedAt.Value + store.Retention),
             "The tenant's placement fence is kept (its id, refused at every epoch; it holds no data), so no request can write for it again.");
-        var tombstone = await catalog.Tenants.SingleAsync(t => t.Id == tenant.Id, cancellationToken);
-        tombstone.Status = TenantStatus.Deleted;
-        tombstone.DeletionCertificate = JsonSerializer.Serialize(certificate, OperationRun.Json);
-        // The tombstone keeps what must outlive the tenant (its id for the fence, its slug until retention frees it,
-        // the certificate), not its name or its login's credentials.
-        tombstone.Name = tenant.Slug;
-        tombstone.Placement.ProtectedConnectionString = null;
-        tombstone.UpdatedAt = DateTimeOffset.UtcNow;
-        audit.Record("tenant.offboard", tenant.Id,
-            $"operation={run.Id} archive={certificate.Archive.Sha256} rows={state.Rows.Values.Sum()} checks={checks.Count}", run.Operation.Actor);
-        await catalog.SaveChangesAsync(cancellationToken);
+        // The tombstone and its audit commit in the fence's own transaction: only the current attempt certifies.
+        await run.FencedAsync(async (fenced, token) =>
+        {
+            var tombstone = await fenced.Catalog.Tenants.SingleAsync(t => t.Id == tenant.Id, token);
+            tombstone.Status = TenantStatus.Deleted;
+            tombstone.DeletionCertificate = JsonSerializer.Serialize(certificate, OperationRun.Json);
+            // The tombstone keeps what must outlive the tenant (its id for the fence, its slug until retention frees it,
+            // the certificate), not its name or its login's credentials.
+            tombstone.Name = tenant.Slug;
+            tombstone.Placement.ProtectedConnectionString = null;
+            tombstone.UpdatedAt = DateTimeOffset.UtcNow;
+            fenced.Audit.Record("tenant.offboard", tenant.Id,
+                $"operation={run.Id} archive={certificate.Archive.Sha256} rows={state.Rows.Values.Sum()} checks={checks.Count}", run.Operation.Actor);
+        }, cancellationToken);
         await broadcast.TenantChangedAsync(tenant.Id);
         await run.FinishAsync(OperationStatus.Succeeded, cancellationToken);
         logger.LogInformation("Offboarded tenant {TenantId} ({Slug}): {Rows} rows archived ({Sha256}) and deleted, {Checks} checks found nothing",
