@@ -102,11 +102,15 @@ public sealed class TenantImport(
         state.Report.SourceStorageVersion = manifest.StorageVersion;
 
         await run.EnterPhaseAsync("provisioning", cancellationToken, total: manifest.Files.Sum(file => file.Rows), done: 0);
-        // An earlier attempt may have left the tenant half-made.
-        await provisioning.UndoAsync(parameters.TenantId, cancellationToken);
         var plan = await plans.FindAsync(parameters.Plan, cancellationToken)
             ?? throw new InvalidOperationException($"The plan '{parameters.Plan}' is gone.");
-        var created = await provisioning.CreateAsync(parameters.Slug, parameters.Name, plan, cancellationToken, parameters.TenantId, activate: false);
+        // Every step that changes anything runs fenced: a superseded attempt is refused by the catalog first.
+        var created = await run.FencedAsync(async (_, token) =>
+        {
+            // An earlier attempt may have left the tenant half-made.
+            await provisioning.UndoAsync(parameters.TenantId, token);
+            return await provisioning.CreateAsync(parameters.Slug, parameters.Name, plan, token, parameters.TenantId, activate: false);
+        }, cancellationToken);
         if (created.IsSlugTaken)
         {
             throw new InvalidOperationException($"The slug '{parameters.Slug}' was taken meanwhile.");
@@ -117,8 +121,9 @@ public sealed class TenantImport(
         var tier = tiers.Single(t => t.Kind == tenant.Isolation);
         await using (var connection = await tier.ConnectAsync(tenant.Placement, cancellationToken))
         {
-            await LoadAsync(run, manifest, parameters.ArchivePath, new TenantData(connection, tenant.Placement.Schema, tenant.Id), tier.HasOwnTarget,
-                cancellationToken);
+            // The load's own transaction commits while the fence is held: a superseded attempt's rows never land.
+            await run.FencedAsync((_, token) => LoadAsync(run, manifest, parameters.ArchivePath, new TenantData(connection, tenant.Placement.Schema, tenant.Id),
+                tier.HasOwnTarget, token), cancellationToken);
 
             await run.EnterPhaseAsync("verifying", cancellationToken);
             var data = new TenantData(connection, tenant.Placement.Schema, tenant.Id);
@@ -135,9 +140,9 @@ public sealed class TenantImport(
         await run.SaveStateAsync(state, cancellationToken);
 
         await run.EnterPhaseAsync("activating", cancellationToken);
-        await provisioning.ActivateAsync(tenant.Id, "tenant.import",
+        await run.FencedAsync((_, token) => provisioning.ActivateAsync(tenant.Id, "tenant.import",
             $"operation={run.Id} slug={tenant.Slug} plan={tenant.Plan} from={manifest.Tenant.Id} ({manifest.Tenant.Slug}) version={manifest.StorageVersion} " +
-            $"rows={manifest.Files.Sum(file => file.Rows)}", run.Operation.Actor, cancellationToken);
+            $"rows={manifest.Files.Sum(file => file.Rows)}", run.Operation.Actor, token), cancellationToken);
         File.Delete(parameters.ArchivePath);
         await run.FinishAsync(OperationStatus.Succeeded, cancellationToken);
     }
@@ -180,7 +185,7 @@ public sealed class TenantImport(
     private async Task UndoAsync(OperationRun run, CancellationToken cancellationToken)
     {
         await run.EnterPhaseAsync("undoing", cancellationToken);
-        await provisioning.UndoAsync(run.TenantId, cancellationToken);
+        await run.FencedAsync((_, token) => provisioning.UndoAsync(run.TenantId, token), cancellationToken);
         await run.FinishAsync(OperationStatus.RolledBack, cancellationToken);
     }
 }

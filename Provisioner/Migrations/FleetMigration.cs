@@ -71,7 +71,7 @@ public sealed class FleetMigration(
             // Platform targets and the canary one at a time: a failure there stops everything before the fleet is touched.
             var parallel = stage == TargetMigrationStages.Fleet ? parameters.MaxParallel : 1;
             var budget = stage == TargetMigrationStages.Fleet ? parameters.MaxFailures - failures : 1;
-            failures += await MigrateStageAsync(run.Id, stage, parallel, budget, progress, cancellationToken);
+            failures += await MigrateStageAsync(run.Attempt, stage, parallel, budget, progress, cancellationToken);
             if (stage != TargetMigrationStages.Fleet && failures > 0 || failures >= parameters.MaxFailures)
             {
                 break;
@@ -122,11 +122,11 @@ public sealed class FleetMigration(
     /// workers; targets whose tenant is busy are tried again until <see cref="MigrationOptions.BusyTenantWait"/>.
     /// Returns the targets that failed.
     /// </summary>
-    private async Task<int> MigrateStageAsync(Guid operationId, int stage, int parallel, int budget, Progress progress, CancellationToken cancellationToken)
+    private async Task<int> MigrateStageAsync(OperationAttempt attempt, int stage, int parallel, int budget, Progress progress, CancellationToken cancellationToken)
     {
         var failures = 0;
         var busySince = Stopwatch.StartNew();
-        var pending = await PendingTargetsAsync(operationId, stage, cancellationToken);
+        var pending = await PendingTargetsAsync(attempt.OperationId, stage, cancellationToken);
         while (pending.Count > 0)
         {
             var busy = new ConcurrentBag<(TargetMigration Target, string Why)>();
@@ -162,7 +162,7 @@ public sealed class FleetMigration(
                 await using var shared = server == servers.SharedServer ? await servers.ConnectSharedAsync(cancellationToken) : null;
                 while (Volatile.Read(ref failures) < budget && queue.TryDequeue(out var target))
                 {
-                    var (outcome, detail) = await migrator.MigrateAsync(workerCatalog, shared, target, cancellationToken);
+                    var (outcome, detail) = await migrator.MigrateAsync(workerCatalog, shared, attempt, target, cancellationToken);
                     switch (outcome)
                     {
                         case TargetOutcome.Busy:

@@ -1,4 +1,5 @@
 using TieredTenancy.Provisioner.Broadcast;
+using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Servers;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -31,10 +32,12 @@ public sealed class TargetMigrator(
 
     /// <param name="catalog">This worker's own catalog connection.</param>
     /// <param name="shared">This worker's connection to the shared tenant database, reused for every target there.</param>
-    public async Task<(TargetOutcome Outcome, string? Detail)> MigrateAsync(NpgsqlConnection catalog, NpgsqlConnection? shared, TargetMigration planned,
-        CancellationToken cancellationToken)
+    /// <param name="attempt">The fleet migration's attempt: a superseded one is refused before it touches the target, and its new version never commits.</param>
+    public async Task<(TargetOutcome Outcome, string? Detail)> MigrateAsync(NpgsqlConnection catalog, NpgsqlConnection? shared, OperationAttempt attempt,
+        TargetMigration planned, CancellationToken cancellationToken)
     {
         await using var hold = await catalog.BeginTransactionAsync(cancellationToken);
+        await attempt.HoldFenceAsync(catalog, hold, cancellationToken);
         if (await BusyWithAsync(catalog, hold, planned, cancellationToken) is { } busy)
         {
             await hold.RollbackAsync(cancellationToken);

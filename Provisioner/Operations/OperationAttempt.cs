@@ -16,4 +16,25 @@ public sealed record OperationAttempt(Guid OperationId, int Attempt)
 
     /// <summary>Makes this the attempt of the calling async flow (a run's own task): its sessions carry its name.</summary>
     public void Enter() => SessionLabel.Enter(ApplicationName);
+
+    /// <summary>
+    /// Proves in the connection's open catalog transaction that this is the operation's current
+    /// attempt (<c>tt_operation_fence</c>); the fence row stays held until that transaction ends, so
+    /// a newer attempt's claim waits for it or ends it. A superseded attempt gets <see cref="OperationLeaseLostException"/>.
+    /// </summary>
+    public async Task HoldFenceAsync(Npgsql.NpgsqlConnection catalog, Npgsql.NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new Npgsql.NpgsqlCommand("SELECT tt_operation_fence($1, $2)", catalog, transaction)
+        {
+            Parameters = { new() { Value = OperationId }, new() { Value = Attempt } },
+        };
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Npgsql.PostgresException exception) when (exception.SqlState == OperationRun.SupersededSqlState)
+        {
+            throw new OperationLeaseLostException(OperationId, exception.MessageText);
+        }
+    }
 }

@@ -2,6 +2,7 @@ using TieredTenancy.Provisioner.Servers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using TieredTenancy.Provisioner.Audit;
 using TieredTenancy.Tenancy.Registry;
 
@@ -118,14 +119,7 @@ public sealed class OperationRun(Operation operation, OperationAttempt attempt, 
             await using var transaction = await catalog.Database.BeginTransactionAsync(cancellationToken);
             var connection = (Npgsql.NpgsqlConnection)catalog.Database.GetDbConnection();
             await SessionLabel.ApplyAsync(connection, cancellationToken);
-            try
-            {
-                await Tenancy.Storage.Sql.ScalarAsync<object>(connection, "SELECT tt_operation_fence($1, $2)", cancellationToken, attempt.OperationId, attempt.Attempt);
-            }
-            catch (Npgsql.PostgresException exception) when (exception.SqlState == SupersededSqlState)
-            {
-                throw new OperationLeaseLostException(operation.Id, exception.MessageText);
-            }
+            await attempt.HoldFenceAsync(connection, (Npgsql.NpgsqlTransaction)transaction.GetDbTransaction(), cancellationToken);
             started = true;
             var result = await step(new FencedStep(catalog, scope.ServiceProvider.GetRequiredService<ControlPlaneAudit>()), cancellationToken);
             await catalog.SaveChangesAsync(cancellationToken);
