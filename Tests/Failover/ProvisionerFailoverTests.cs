@@ -13,7 +13,7 @@ namespace TieredTenancy.Tests.Failover;
 /// Two Provisioner replicas: the one running a tier move is killed (SIGKILL) while the move stands at
 /// a known step, and the other replica takes the operation over once the lease lapses, rolls it back
 /// (before the flip) or finishes it (from the flip on), while tokens, the admin API and the tenant's
-/// users are served throughout.
+/// users are served throughout; the AppHost brings the killed replica back.
 /// </summary>
 [Collection(FailoverCollection.Name)]
 public sealed class ProvisionerFailoverTests(FailoverFixture stack, ITestOutputHelper output)
@@ -99,8 +99,9 @@ public sealed class ProvisionerFailoverTests(FailoverFixture stack, ITestOutputH
         }
         replicas.ForEach(replica => replica.Dispose());
 
-        // The stack whole again for the next case.
+        // The AppHost's supervision brings the killed replica back, and it rejoins.
         using var restart = new CancellationTokenSource(StackFixture.StartTimeout);
-        await Replicas.StartAgainAsync(app, killedReplica, launchers[killedReplica].ToString(System.Globalization.CultureInfo.InvariantCulture), untilHealthy: true, restart.Token);
+        await Replicas.StartedAgainAsync(app, killedReplica, launchers[killedReplica].ToString(System.Globalization.CultureInfo.InvariantCulture), untilHealthy: true, restart.Token);
+        Assert.Equal(FailoverFixture.ProvisionerReplicaCount, (await Replicas.LaunchersAsync(app, "provisioner", FailoverFixture.ProvisionerReplicaCount)).Count);
     }
 }

@@ -64,10 +64,9 @@ public static class Replicas
 
     /// <summary>
     /// Kills one healthy instance of the resource (its whole process tree, as a crash would: the
-    /// resource's process is <c>dotnet run</c>, the service its child) and starts it again through
-    /// Aspire's start command; returns that instance's own base address once the new process runs,
-    /// or, with <paramref name="untilHealthy"/>, once it is also reported healthy. Aspire's restart
-    /// command would stop gracefully, and on a busy machine times out waiting for <c>dotnet run</c>.
+    /// resource's process is <c>dotnet run</c>, the service its child) and waits until the AppHost's
+    /// supervision has started it again; returns that instance's own base address once the new
+    /// process runs, or, with <paramref name="untilHealthy"/>, once it is also reported healthy.
     /// </summary>
     public static async Task<Uri> KillAndStartOneAsync(DistributedApplication app, string resourceName, bool untilHealthy = false, TimeSpan? timeout = null)
     {
@@ -87,22 +86,16 @@ public static class Replicas
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(cancellation.Token);
         }
-        return await StartAgainAsync(app, replica, pid, untilHealthy, cancellation.Token);
+        return await StartedAgainAsync(app, replica, pid, untilHealthy, cancellation.Token);
     }
 
     /// <summary>
-    /// Starts again a replica whose process was killed (<paramref name="killedPid"/>, its launcher's
-    /// pid); returns its own base address once a new process runs, or with <paramref name="untilHealthy"/>
-    /// once it is also reported healthy.
+    /// Waits until the AppHost's supervision has started again a replica whose process was killed
+    /// (<paramref name="killedPid"/>, its launcher's pid); returns its own base address once a new
+    /// process runs, or with <paramref name="untilHealthy"/> once it is also reported healthy.
     /// </summary>
-    public static async Task<Uri> StartAgainAsync(DistributedApplication app, string replica, string killedPid, bool untilHealthy, CancellationToken cancellationToken)
+    public static async Task<Uri> StartedAgainAsync(DistributedApplication app, string replica, string killedPid, bool untilHealthy, CancellationToken cancellationToken)
     {
-        var commands = app.Services.GetRequiredService<ResourceCommandService>();
-        // DCP notices the exit on its own; starting before it has is refused, so try until it takes.
-        while (await commands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand, cancellationToken) is { Success: false })
-        {
-            await Task.Delay(250, cancellationToken);
-        }
         await foreach (var update in app.ResourceNotifications.WatchAsync(cancellationToken))
         {
             if (update.ResourceId == replica && update.Snapshot.State?.Text == KnownResourceStates.Running && ProcessId(update.Snapshot) is { Length: > 0 } started
