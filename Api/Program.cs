@@ -28,6 +28,7 @@ builder.AddTenantRequestMetrics();
 builder.AddTenantIsolation();
 builder.AddPlanFeatures();
 builder.AddSelfServiceClients();
+builder.AddTenantExport();
 builder.AddHttpContract();
 builder.AddPlainBaseline();
 builder.AddTenantCapacity();

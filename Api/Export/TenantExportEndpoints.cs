@@ -15,7 +15,7 @@ public static class TenantExportEndpoints
     {
         tenantPlane.MapGet("/tenant/export", ExportAsync).WithTags("Tenant")
             .WithName("ExportOwnData")
-            .WithSummary("The tenant's own data as a zip archive: a CSV file per table and a manifest with counts and SHA-256 (the tenant's admin clients)")
+            .WithSummary("The tenant's own data as a zip archive: a CSV file per table, a manifest with counts and SHA-256, and the platform's signature of the manifest (the tenant's admin clients)")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "application/zip")
             .RequireTenantAdmin();
         return tenantPlane;
@@ -27,7 +27,7 @@ public static class TenantExportEndpoints
     /// enters its placement), then each table streamed as it is read. Row-level security, the
     /// tenant's role or its own login keep it to the tenant's rows, as for every other request.
     /// </summary>
-    private static async Task<EmptyHttpResult> ExportAsync(TenantDataContext data, RequestTenant tenant, TenantTables tables, HttpResponse response,
+    private static async Task<EmptyHttpResult> ExportAsync(TenantDataContext data, RequestTenant tenant, TenantTables tables, TenantArchiveSignature signature, HttpResponse response,
         CancellationToken cancellationToken)
     {
         await using var snapshot = await data.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
@@ -38,7 +38,7 @@ public static class TenantExportEndpoints
         await TenantArchiveWriter.WriteAsync(response.Body, (NpgsqlConnection)data.Database.GetDbConnection(), (NpgsqlTransaction)snapshot.GetDbTransaction(),
             data.Binding!.SearchPath,
             new ArchivedTenant(resolved.Id, resolved.Slug, resolved.Name, resolved.Plan, resolved.Isolation.ToString().ToLowerInvariant()),
-            resolved.StorageVersion, tables.ParentsFirst, cancellationToken);
+            resolved.StorageVersion, tables.ParentsFirst, signature, cancellationToken);
         await snapshot.CommitAsync(cancellationToken);
         return TypedResults.Empty;
     }

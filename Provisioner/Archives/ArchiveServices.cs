@@ -1,4 +1,5 @@
 using TieredTenancy.Provisioner.Operations;
+using TieredTenancy.Tenancy.Archives;
 using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Registry;
 
@@ -12,6 +13,7 @@ public static class ArchiveServices
         builder.Services.AddValidatedOptions<ArchiveOptions>(ArchiveOptions.SectionName);
         builder.Services.AddSingleton<ArchiveStore>();
         builder.Services.AddScoped<TenantExport>();
+        builder.Services.AddSingleton<TenantArchiveSignature>();
         builder.Services.AddSingleton<TenantArchiveCheck>();
         builder.Services.AddOperationHandler<TenantImport>(OperationKind.Import);
         return builder;

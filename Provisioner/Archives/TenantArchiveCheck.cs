@@ -8,11 +8,12 @@ using TieredTenancy.Tenancy.Data;
 namespace TieredTenancy.Provisioner.Archives;
 
 /// <summary>
-/// Checks an archive before anything is loaded from it: a manifest of the known format; exactly the
+/// Checks an archive before anything is loaded from it: a manifest signed by the platform
+/// (<see cref="TenantArchiveSignature"/>), of the known format; exactly the
 /// files it lists; each file's SHA-256, row count and header as the manifest says; tables and
 /// columns the tenant data model has. A changed byte, a missing file or a wrong count is named.
 /// </summary>
-public sealed class TenantArchiveCheck(TenantTables tables)
+public sealed class TenantArchiveCheck(TenantTables tables, TenantArchiveSignature signature)
 {
     public async Task<(TenantArchiveManifest? Manifest, IReadOnlyList<string> Problems)> CheckAsync(string path, CancellationToken cancellationToken)
     {
@@ -28,7 +29,7 @@ public sealed class TenantArchiveCheck(TenantTables tables)
             }
             var listed = manifest.Files.Select(listedFile => listedFile.Name).ToHashSet();
             problems.AddRange(archive.Entries.Select(entry => entry.FullName)
-                .Where(name => name != TenantArchiveManifest.EntryName && !listed.Contains(name))
+                .Where(name => name is not (TenantArchiveManifest.EntryName or TenantArchiveSignature.EntryName) && !listed.Contains(name))
                 .Select(name => $"'{name}' is in the archive but not in its manifest."));
             foreach (var listedFile in manifest.Files)
             {
@@ -43,7 +44,7 @@ public sealed class TenantArchiveCheck(TenantTables tables)
         }
     }
 
-    private static async Task<TenantArchiveManifest?> ReadManifestAsync(ZipArchive archive, List<string> problems, CancellationToken cancellationToken)
+    private async Task<TenantArchiveManifest?> ReadManifestAsync(ZipArchive archive, List<string> problems, CancellationToken cancellationToken)
     {
         var entry = archive.GetEntry(TenantArchiveManifest.EntryName);
         if (entry is null)
@@ -51,10 +52,28 @@ public sealed class TenantArchiveCheck(TenantTables tables)
             problems.Add($"The archive has no {TenantArchiveManifest.EntryName}.");
             return null;
         }
+        if (entry.Length > MaxManifestBytes)
+        {
+            problems.Add($"{TenantArchiveManifest.EntryName} is larger than a manifest can be ({MaxManifestBytes} bytes).");
+            return null;
+        }
+        var manifestBytes = await ReadAllAsync(entry, cancellationToken);
+        // Checked first: nothing in a manifest the platform did not sign is believed, not even its hashes.
+        var signatureEntry = archive.GetEntry(TenantArchiveSignature.EntryName);
+        if (signatureEntry is null || signatureEntry.Length > MaxManifestBytes)
+        {
+            problems.Add($"The archive has no signature ({TenantArchiveSignature.EntryName}): it was not exported by this platform.");
+            return null;
+        }
+        var signed = Encoding.ASCII.GetString(await ReadAllAsync(signatureEntry, cancellationToken));
+        if (!signature.Verifies(manifestBytes, signed))
+        {
+            problems.Add($"{TenantArchiveManifest.EntryName} does not match its signature: it was changed after the export, or signed elsewhere.");
+            return null;
+        }
         try
         {
-            await using var stream = await entry.OpenAsync(cancellationToken);
-            var manifest = await JsonSerializer.DeserializeAsync<TenantArchiveManifest>(stream, TenantArchiveWriter.Json, cancellationToken);
+            var manifest = JsonSerializer.Deserialize<TenantArchiveManifest>(manifestBytes, TenantArchiveWriter.Json);
             if (manifest?.Format != TenantArchiveManifest.CurrentFormat || manifest.Files is null || manifest.Tenant is null)
             {
                 problems.Add($"{TenantArchiveManifest.EntryName} is not a manifest of the format {TenantArchiveManifest.CurrentFormat}.");
@@ -67,6 +86,17 @@ public sealed class TenantArchiveCheck(TenantTables tables)
             problems.Add($"{TenantArchiveManifest.EntryName} is not valid JSON: {exception.Message}");
             return null;
         }
+    }
+
+    // A manifest lists a handful of files; anything bigger is not one, and is not read into memory.
+    private const long MaxManifestBytes = 1 << 20;
+
+    private static async Task<byte[]> ReadAllAsync(ZipArchiveEntry entry, CancellationToken cancellationToken)
+    {
+        await using var stream = await entry.OpenAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
     }
 
     private async Task CheckFileAsync(ZipArchive archive, ArchivedFile listed, List<string> problems, CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ using TieredTenancy.Tenancy.Registry;
 namespace TieredTenancy.Provisioner.Archives;
 
 /// <summary>A tenant's data as an archive, read at one snapshot of its placement (see <see cref="TenantArchiveWriter"/>).</summary>
-public sealed class TenantExport(IEnumerable<ITierStorage> tiers, StorageVersions versions, TenantTables tables)
+public sealed class TenantExport(IEnumerable<ITierStorage> tiers, StorageVersions versions, TenantTables tables, TenantArchiveSignature signature)
 {
     public async Task<TenantArchiveManifest> WriteAsync(Tenant tenant, Stream output, CancellationToken cancellationToken)
     {
@@ -17,7 +17,7 @@ public sealed class TenantExport(IEnumerable<ITierStorage> tiers, StorageVersion
         await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var manifest = await TenantArchiveWriter.WriteAsync(output, connection, snapshot, tenant.Placement.Schema,
             new ArchivedTenant(tenant.Id, tenant.Slug, tenant.Name, tenant.Plan, tenant.Isolation.ToString().ToLowerInvariant()), version,
-            tables.ParentsFirst, cancellationToken);
+            tables.ParentsFirst, signature, cancellationToken);
         await snapshot.CommitAsync(cancellationToken);
         return manifest;
     }

@@ -10,7 +10,8 @@ namespace TieredTenancy.Tenancy.Archives;
 
 /// <summary>
 /// Writes a tenant's data as a zip archive: one CSV file per table of the tenant data model (with a
-/// header row, PostgreSQL's own CSV so every value round-trips), then <c>manifest.json</c>. It
+/// header row, PostgreSQL's own CSV so every value round-trips), then <c>manifest.json</c> and its
+/// signature (<see cref="TenantArchiveSignature"/>). It
 /// streams: each table goes from <c>COPY … TO STDOUT</c> through the zip into the output a buffer at
 /// a time, hashed on the way, so memory does not grow with the tenant. The caller gives a
 /// connection inside a REPEATABLE READ transaction, so every file is of one snapshot.
@@ -20,7 +21,7 @@ public static class TenantArchiveWriter
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static async Task<TenantArchiveManifest> WriteAsync(Stream output, NpgsqlConnection connection, NpgsqlTransaction snapshot, string schema,
-        ArchivedTenant tenant, string storageVersion, IReadOnlyList<string> tables, CancellationToken cancellationToken)
+        ArchivedTenant tenant, string storageVersion, IReadOnlyList<string> tables, TenantArchiveSignature signature, CancellationToken cancellationToken)
     {
         // Timestamps and dates are written in one fixed form, whatever the session had.
         await using (var settings = new NpgsqlCommand("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'", connection, snapshot))
@@ -46,14 +47,18 @@ public static class TenantArchiveWriter
                 files.Add(new ArchivedFile(entry.Name, table, columns, rows, sha256));
             }
             manifest = new TenantArchiveManifest(TenantArchiveManifest.CurrentFormat, tenant, storageVersion, DateTimeOffset.UtcNow, files);
-            var manifestEntry = archive.CreateEntry(TenantArchiveManifest.EntryName, CompressionLevel.Fastest);
-            await using (var stream = await manifestEntry.OpenAsync(cancellationToken))
-            {
-                await JsonSerializer.SerializeAsync(stream, manifest, Json, cancellationToken);
-            }
+            var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
+            await WriteEntryAsync(archive, TenantArchiveManifest.EntryName, manifestBytes, cancellationToken);
+            await WriteEntryAsync(archive, TenantArchiveSignature.EntryName, Encoding.ASCII.GetBytes(signature.Sign(manifestBytes)), cancellationToken);
         }
         await buffered.FlushAsync(cancellationToken);
         return manifest;
+    }
+
+    private static async Task WriteEntryAsync(ZipArchive archive, string name, byte[] content, CancellationToken cancellationToken)
+    {
+        await using var stream = await archive.CreateEntry(name, CompressionLevel.Fastest).OpenAsync(cancellationToken);
+        await stream.WriteAsync(content, cancellationToken);
     }
 
     private static async Task<long> CountAsync(NpgsqlConnection connection, NpgsqlTransaction snapshot, string schema, string table, Guid tenantId,

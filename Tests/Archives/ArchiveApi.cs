@@ -78,14 +78,18 @@ public static class ArchiveApi
         return output.ToArray();
     }
 
-    public static string WithRows(string manifest, string file, long rows)
+    public static string WithRows(string manifest, string file, long rows) => WithFileProperty(manifest, file, "rows", rows);
+
+    public static string WithSha256(string manifest, string file, string sha256) => WithFileProperty(manifest, file, "sha256", sha256);
+
+    private static string WithFileProperty(string manifest, string file, string property, JsonNode value)
     {
         var json = JsonNode.Parse(manifest)!.AsObject();
         foreach (var entry in json["files"]!.AsArray())
         {
             if (entry!["name"]!.GetValue<string>() == file)
             {
-                entry["rows"] = rows;
+                entry[property] = value;
             }
         }
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });

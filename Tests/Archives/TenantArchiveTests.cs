@@ -31,10 +31,11 @@ public sealed class TenantArchiveTests(OperationsFixture stack, Xunit.Abstractio
         Assert.Equal((1L, 6L, 3L), (counts["projects"], counts["tasks"], counts["comments"]));
         Assert.True(counts["audit_entries"] > 0);
 
-        // The tenant's own admin gets the same data, file for file; a member may not.
+        // The tenant's own admin gets the same data, file for file (the manifest's time and its signature differ); a member may not.
         var own = await ArchiveApi.ExportAsync(source.Api, "/tenant/export");
         var ownFiles = ArchiveApi.Files(own);
-        foreach (var (name, content) in ArchiveApi.Files(archive).Where(file => file.Key != "manifest.json"))
+        Assert.Contains("manifest.sig", ownFiles.Keys);
+        foreach (var (name, content) in ArchiveApi.Files(archive).Where(file => file.Key is not ("manifest.json" or "manifest.sig")))
         {
             Assert.Equal(content, ownFiles[name]);
         }
@@ -61,7 +62,11 @@ public sealed class TenantArchiveTests(OperationsFixture stack, Xunit.Abstractio
         }
     }
 
-    public static TheoryData<string> Tamperings() => new() { "a changed byte", "a missing file", "a wrong count", "a truncated archive", "an extra file" };
+    public static TheoryData<string> Tamperings() => new()
+    {
+        "a changed byte", "a missing file", "a wrong count", "a truncated archive", "an extra file",
+        "an edited file with its hash and count recomputed in the manifest", "a removed signature", "a signature from another archive",
+    };
 
     [Theory]
     [MemberData(nameof(Tamperings))]
@@ -76,6 +81,9 @@ public sealed class TenantArchiveTests(OperationsFixture stack, Xunit.Abstractio
             "a missing file" => ArchiveApi.Rewrite(archive, (name, content) => name == "comments.csv" ? null : content),
             "a wrong count" => ArchiveApi.Rewrite(archive, (name, content) => name == "manifest.json" ? ArchiveApi.WithRows(content, "projects.csv", 2) : content),
             "an extra file" => AddEntry(archive, "notes.txt", "not listed in the manifest"),
+            "an edited file with its hash and count recomputed in the manifest" => WithForgedTask(archive),
+            "a removed signature" => ArchiveApi.Rewrite(archive, (name, content) => name == "manifest.sig" ? null : content),
+            "a signature from another archive" => await WithSignatureOfAnotherExportAsync(admin, archive, source.Id),
             _ => archive[..(archive.Length / 2)],
         };
 
@@ -83,6 +91,11 @@ public sealed class TenantArchiveTests(OperationsFixture stack, Xunit.Abstractio
         using var response = await ArchiveApi.StartImportAsync(admin, new MemoryStream(tampered), slug, "business");
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"a tampered archive ({tampering}) answered {(int)response.StatusCode}: {body}");
+        if (tampering.Contains("signature") || tampering.Contains("recomputed"))
+        {
+            // Refused for its signature: the hashes and counts it lists are not even believed.
+            Assert.Contains("signature", body);
+        }
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("archive", JsonDocument.Parse(body).RootElement.GetProperty("errors").EnumerateObject().Select(error => error.Name));
         await using var catalog = await App.OpenAsync("catalog");
@@ -180,6 +193,27 @@ public sealed class TenantArchiveTests(OperationsFixture stack, Xunit.Abstractio
     }
 
     private static async Task<JsonElement> TenantAsync(HttpClient admin, Guid id) => await admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{id}");
+
+    /// <summary>A task's title changed in tasks.csv, and the file's SHA-256 in manifest.json made to match: only the signature can tell.</summary>
+    private static byte[] WithForgedTask(byte[] archive)
+    {
+        var forged = ArchiveApi.Files(archive)["tasks.csv"].Replace("task 1", "task 7");
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(forged)));
+        return ArchiveApi.Rewrite(archive, (name, content) => name switch
+        {
+            "tasks.csv" => forged,
+            "manifest.json" => ArchiveApi.WithSha256(content, "tasks.csv", sha256),
+            _ => content,
+        });
+    }
+
+    /// <summary>The archive with the signature of another export of the same tenant (a manifest of another time).</summary>
+    private static async Task<byte[]> WithSignatureOfAnotherExportAsync(HttpClient admin, byte[] archive, Guid tenantId)
+    {
+        var other = ArchiveApi.Files(await ArchiveApi.ExportAsync(admin, $"/admin/tenants/{tenantId}/export"))["manifest.sig"];
+        Assert.NotEqual(ArchiveApi.Files(archive)["manifest.sig"], other);
+        return ArchiveApi.Rewrite(archive, (name, content) => name == "manifest.sig" ? other : content);
+    }
 
     private static byte[] AddEntry(byte[] archive, string name, string content)
     {
