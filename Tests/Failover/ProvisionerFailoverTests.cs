@@ -38,16 +38,7 @@ public sealed class ProvisionerFailoverTests(FailoverFixture stack, ITestOutputH
         var services = launchers.ToDictionary(pair => ServiceProcesses.ChildOf(pair.Value, "Provisioner") ?? pair.Value, pair => pair.Key);
 
         await using var workload = TenantWorkload.Start(replicas, project);
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"/admin/tenants/{tenant.Id}/plan")
-        {
-            Content = JsonContent.Create(new { plan = "business" }),
-            Headers = { { "X-Fault-Injection", $"pause:{step}" } },
-        };
-        using var started = await admin.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var location = started.Headers.Location!.ToString();
-        var operationId = OperationWatch.IdOf(location);
-        await OperationWatch.WaitUntilPausedAsync(redis, operationId, step);
+        var (location, operationId) = await OperationWatch.StartPausedMoveAsync(admin, redis, tenant.Id, "business", step);
 
         // The replica holding the first attempt, by the pid its claim names (instance = machine/pid/run).
         var first = (await admin.GetFromJsonAsync<JsonElement>($"{location}/attempts")).EnumerateArray().Single();

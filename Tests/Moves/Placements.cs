@@ -138,4 +138,20 @@ public static class OperationWatch
         (operation.GetProperty("startedAt").GetDateTimeOffset(), operation.GetProperty("finishedAt").GetDateTimeOffset());
 
     public static Guid IdOf(string location) => Guid.Parse(location[(location.LastIndexOf('/') + 1)..]);
+
+    /// <summary>Starts a move of the tenant to <paramref name="plan"/> that pauses at <paramref name="step"/>; returns once it stands there.</summary>
+    public static async Task<(string Location, Guid OperationId)> StartPausedMoveAsync(HttpClient admin, IDatabase redis, Guid tenantId, string plan, string step)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/admin/tenants/{tenantId}/plan")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { plan }),
+            Headers = { { "X-Fault-Injection", $"pause:{step}" } },
+        };
+        using var started = await admin.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, started.StatusCode);
+        var location = started.Headers.Location!.ToString();
+        var operationId = IdOf(location);
+        await WaitUntilPausedAsync(redis, operationId, step);
+        return (location, operationId);
+    }
 }

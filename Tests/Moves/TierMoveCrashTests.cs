@@ -40,16 +40,7 @@ public sealed class TierMoveCrashTests(OperationsFixture stack)
         var before = TestPlacement.From(await admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant.Id}"));
 
         await using var workload = TenantWorkload.Start(replicas, project);
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"/admin/tenants/{tenant.Id}/plan")
-        {
-            Content = JsonContent.Create(new { plan = to }),
-            Headers = { { "X-Fault-Injection", $"pause:{step}" } },
-        };
-        using var started = await admin.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var location = started.Headers.Location!.ToString();
-        var operationId = OperationWatch.IdOf(location);
-        await OperationWatch.WaitUntilPausedAsync(redis, operationId, step);
+        var (location, operationId) = await OperationWatch.StartPausedMoveAsync(admin, redis, tenant.Id, to, step);
         var target = TestPlacement.Parse((await admin.GetFromJsonAsync<JsonElement>(location)).GetProperty("report").GetProperty("to").GetString()!);
 
         await ProvisionerProcess.KillAndRestartAsync(app);
