@@ -15,6 +15,8 @@ public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnly
 {
     private string Trigger(string suffix) => Sql.Id($"tt_capture_{operationId:N}_{suffix}");
 
+    private string DropTriggers(string table) => string.Join('\n', new[] { "w", "u", "d" }.Select(suffix => $"DROP TRIGGER IF EXISTS {Trigger(suffix)} ON {source.Table(table)};"));
+
     /// <summary>
     /// Installs the capture (idempotent). It commits before the bulk copy takes its snapshot, so
     /// every write is either in the snapshot or captured.
@@ -24,11 +26,14 @@ public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnly
         var owner = Sql.Id(ownerRole);
         var tenant = Sql.Literal(source.TenantId.ToString());
         var operation = Sql.Literal(operationId.ToString());
+        // An UPDATE is captured when the row was the tenant's before or is after: a changed key (or a row
+        // handed to another tenant) leaves its old key to be deleted on the target.
         var triggers = tables.Select(table => $"""
-            DROP TRIGGER IF EXISTS {Trigger("w")} ON {source.Table(table)};
-            DROP TRIGGER IF EXISTS {Trigger("d")} ON {source.Table(table)};
-            CREATE TRIGGER {Trigger("w")} AFTER INSERT OR UPDATE ON {source.Table(table)}
+            {DropTriggers(table)}
+            CREATE TRIGGER {Trigger("w")} AFTER INSERT ON {source.Table(table)}
               FOR EACH ROW WHEN (NEW.tenant_id = {tenant}::uuid) EXECUTE FUNCTION tt_move.capture({operation});
+            CREATE TRIGGER {Trigger("u")} AFTER UPDATE ON {source.Table(table)}
+              FOR EACH ROW WHEN (OLD.tenant_id = {tenant}::uuid OR NEW.tenant_id = {tenant}::uuid) EXECUTE FUNCTION tt_move.capture({operation});
             CREATE TRIGGER {Trigger("d")} AFTER DELETE ON {source.Table(table)}
               FOR EACH ROW WHEN (OLD.tenant_id = {tenant}::uuid) EXECUTE FUNCTION tt_move.capture({operation});
             """);
@@ -50,6 +55,8 @@ public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnly
             BEGIN
               IF TG_OP = 'DELETE' THEN
                 INSERT INTO tt_move.changes (operation_id, table_name, id) VALUES (TG_ARGV[0]::uuid, TG_TABLE_NAME, OLD.id);
+              ELSIF TG_OP = 'UPDATE' AND (OLD.id IS DISTINCT FROM NEW.id OR OLD.tenant_id IS DISTINCT FROM NEW.tenant_id) THEN
+                INSERT INTO tt_move.changes (operation_id, table_name, id) VALUES (TG_ARGV[0]::uuid, TG_TABLE_NAME, OLD.id), (TG_ARGV[0]::uuid, TG_TABLE_NAME, NEW.id);
               ELSE
                 INSERT INTO tt_move.changes (operation_id, table_name, id) VALUES (TG_ARGV[0]::uuid, TG_TABLE_NAME, NEW.id);
               END IF;
@@ -73,11 +80,7 @@ public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnly
         // A cleanup retried after it dropped the source schema finds its tables (and their triggers) gone.
         if (await Sql.ScalarAsync<string?>(source.Connection, "SELECT to_regclass($1)::text", cancellationToken, source.Table(tables[0])) is not null)
         {
-            var drops = tables.Select(table => $"""
-                DROP TRIGGER IF EXISTS {Trigger("w")} ON {source.Table(table)};
-                DROP TRIGGER IF EXISTS {Trigger("d")} ON {source.Table(table)};
-                """);
-            await AlterTablesAsync(string.Join('\n', drops), cancellationToken);
+            await AlterTablesAsync(string.Join('\n', tables.Select(DropTriggers)), cancellationToken);
         }
         await using var delete = new NpgsqlCommand("DELETE FROM tt_move.changes WHERE operation_id = $1", source.Connection);
         delete.Parameters.Add(new NpgsqlParameter { Value = operationId });

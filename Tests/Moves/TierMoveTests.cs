@@ -217,6 +217,34 @@ public sealed class TierMoveTests(OperationsFixture stack, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task A_key_changed_on_the_source_during_a_move_arrives_as_the_new_key_and_leaves_no_row_under_the_old_one()
+    {
+        using var admin = await App.AdminClientAsync();
+        var redis = await OperationWatch.RedisAsync(App);
+        using var tenant = await TestTenants.CreateAsync(App, "pro");
+        var project = (await tenant.CreateProjectAsync("changing keys")).GetProperty("id").GetString()!;
+        var task = (await tenant.CreateTaskAsync(project, "its comment's key changes")).GetProperty("id").GetString()!;
+        var oldKey = Guid.Parse((await tenant.CreateCommentAsync(task, "keyed twice")).GetProperty("id").GetString()!);
+        var (location, operationId) = await OperationWatch.StartPausedMoveAsync(admin, redis, tenant.Id, "business", "copied");
+
+        // After the bulk copy took the old key: the capture must carry the change of key, not only the new row.
+        var newKey = Guid.NewGuid();
+        await using (var shared = await App.OpenAsync("tenants"))
+        {
+            Assert.Equal(1, await shared.ExecuteAsync("UPDATE public.comments SET id = $1 WHERE tenant_id = $2 AND id = $3", newKey, tenant.Id, oldKey));
+        }
+        await OperationWatch.ReleaseAsync(redis, operationId, "copied");
+
+        var operation = await OperationWatch.WaitForEndAsync(admin, location);
+        Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
+        var target = TestPlacement.From(await GetTenantAsync(admin, tenant.Id));
+        await using var moved = await target.OpenAsync(App);
+        Assert.Equal(1L, await moved.ScalarAsync<long>($"SELECT count(*) FROM \"{target.Schema}\".comments WHERE tenant_id = $1 AND id = $2", tenant.Id, newKey));
+        Assert.Equal(0L, await moved.ScalarAsync<long>($"SELECT count(*) FROM \"{target.Schema}\".comments WHERE tenant_id = $1 AND id = $2", tenant.Id, oldKey));
+        Assert.Equal(1L, await moved.ScalarAsync<long>($"SELECT count(*) FROM \"{target.Schema}\".comments WHERE tenant_id = $1", tenant.Id));
+    }
+
+    [Fact]
     public async Task A_target_changed_behind_the_movers_back_fails_verification_and_rolls_back()
     {
         using var admin = await App.AdminClientAsync();
