@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using TieredTenancy.Tests.Stack;
@@ -8,7 +7,9 @@ namespace TieredTenancy.Tests.Failover;
 /// <summary>
 /// An operator and a client at work on the Provisioner through its proxy, as a product team would be
 /// while a replica dies: a new platform-admin token and a read of a tenant, in turn, until stopped.
-/// Every answer that is not a success is a failure.
+/// A refused connection (the proxy still sending to the dead replica's port: the request never
+/// reached a server) is tried once more, as a client behind a load balancer would; every other
+/// answer that is not a success, and a second refusal, is a failure.
 /// </summary>
 public sealed class ControlPlaneProbe : IAsyncDisposable
 {
@@ -30,22 +31,34 @@ public sealed class ControlPlaneProbe : IAsyncDisposable
         using var admin = await app.AdminClientAsync();
         while (!_stop.IsCancellationRequested)
         {
+            await SendAsync("token", () => anonymous.RequestTokenAsync("platform-admin", secret));
+            await SendAsync("tenant", () => admin.GetAsync($"/admin/tenants/{tenantId}"));
+            await Task.Delay(100);
+        }
+    }
+
+    public int RetriedRefusals { get; private set; }
+
+    private async Task SendAsync(string what, Func<Task<HttpResponseMessage>> send)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
             try
             {
-                using (var token = await anonymous.RequestTokenAsync("platform-admin", secret))
-                {
-                    Record("token", token);
-                }
-                using (var read = await admin.GetAsync($"/admin/tenants/{tenantId}"))
-                {
-                    Record("tenant", read);
-                }
+                using var response = await send();
+                Record(what, response);
+                return;
+            }
+            catch (HttpRequestException error) when (attempt == 1 && error.InnerException is System.Net.Sockets.SocketException
+                { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                RetriedRefusals++;
             }
             catch (HttpRequestException error)
             {
-                Failures.Add(error.Message);
+                Failures.Add($"{what}: {error.Message}");
+                return;
             }
-            await Task.Delay(100);
         }
     }
 
