@@ -7,37 +7,43 @@ namespace TieredTenancy.Tests.Failover;
 /// <summary>
 /// An operator and a client at work on the Provisioner through its proxy, as a product team would be
 /// while a replica dies: a new platform-admin token and a read of a tenant, in turn, until stopped.
-/// A refused connection (the proxy still sending to the dead replica's port: the request never
-/// reached a server) is tried once more, as a client behind a load balancer would; every other
-/// answer that is not a success, and a second refusal, is a failure.
+/// A request whose connection failed without an answer (refused, or closed before any response: the
+/// proxy still sending to the dead replica for a moment) is tried once more, as a client behind a
+/// load balancer would; every answer that is not a success, and a second such failure, is a failure.
 /// </summary>
 public sealed class ControlPlaneProbe : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    private ControlPlaneProbe(DistributedApplication app, string tenantId) => _loop = RunAsync(app, tenantId);
+    private ControlPlaneProbe(HttpClient anonymous, HttpClient admin, string secret, string tenantId)
+    {
+        (_anonymous, _admin) = (anonymous, admin);
+        _loop = RunAsync(secret, tenantId);
+    }
+
+    private readonly HttpClient _anonymous;
+    private readonly HttpClient _admin;
 
     public List<string> Failures { get; } = [];
 
     public int Answered { get; private set; }
 
-    public static ControlPlaneProbe Start(DistributedApplication app, string tenantId) => new(app, tenantId);
+    /// <summary>Starts the probe with its clients and the admin's token taken while every replica is up.</summary>
+    public static async Task<ControlPlaneProbe> StartAsync(DistributedApplication app, string tenantId) =>
+        new(app.CreateHttpClient("provisioner"), await app.AdminClientAsync(), await app.ParameterAsync("platform-admin-secret"), tenantId);
 
-    private async Task RunAsync(DistributedApplication app, string tenantId)
+    private async Task RunAsync(string secret, string tenantId)
     {
-        var secret = await app.ParameterAsync("platform-admin-secret");
-        using var anonymous = app.CreateHttpClient("provisioner");
-        using var admin = await app.AdminClientAsync();
         while (!_stop.IsCancellationRequested)
         {
-            await SendAsync("token", () => anonymous.RequestTokenAsync("platform-admin", secret));
-            await SendAsync("tenant", () => admin.GetAsync($"/admin/tenants/{tenantId}"));
+            await SendAsync("token", () => _anonymous.RequestTokenAsync("platform-admin", secret));
+            await SendAsync("tenant", () => _admin.GetAsync($"/admin/tenants/{tenantId}"));
             await Task.Delay(100);
         }
     }
 
-    public int RetriedRefusals { get; private set; }
+    public int RetriedConnections { get; private set; }
 
     private async Task SendAsync(string what, Func<Task<HttpResponseMessage>> send)
     {
@@ -49,10 +55,9 @@ public sealed class ControlPlaneProbe : IAsyncDisposable
                 Record(what, response);
                 return;
             }
-            catch (HttpRequestException error) when (attempt == 1 && error.InnerException is System.Net.Sockets.SocketException
-                { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            catch (HttpRequestException error) when (attempt == 1 && error.InnerException is System.Net.Sockets.SocketException or HttpIOException)
             {
-                RetriedRefusals++;
+                RetriedConnections++;
             }
             catch (HttpRequestException error)
             {
@@ -78,6 +83,8 @@ public sealed class ControlPlaneProbe : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _loop;
+        _anonymous.Dispose();
+        _admin.Dispose();
     }
 
     public async ValueTask DisposeAsync()
