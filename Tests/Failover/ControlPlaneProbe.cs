@@ -55,7 +55,7 @@ public sealed class ControlPlaneProbe : IAsyncDisposable
                 Record(what, response);
                 return;
             }
-            catch (HttpRequestException error) when (attempt == 1 && error.InnerException is System.Net.Sockets.SocketException or HttpIOException)
+            catch (HttpRequestException error) when (attempt == 1 && error.InnerException is System.Net.Sockets.SocketException or IOException)
             {
                 RetriedConnections++;
             }

@@ -97,7 +97,18 @@ public static class OperationWatch
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
         while (true)
         {
-            using var response = await admin.GetAsync(location);
+            HttpResponseMessage response;
+            try
+            {
+                response = await admin.GetAsync(location);
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                // A replica killed under the proxy: its connections reset until the proxy stops sending there.
+                await Task.Delay(200);
+                continue;
+            }
+            using var answered = response;
             var body = await response.Content.ReadAsStringAsync();
             if (response.IsSuccessStatusCode)
             {
