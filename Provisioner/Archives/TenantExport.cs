@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Storage;
 using TieredTenancy.Tenancy.Archives;
 using TieredTenancy.Tenancy.Data;
@@ -7,7 +9,8 @@ using TieredTenancy.Tenancy.Registry;
 namespace TieredTenancy.Provisioner.Archives;
 
 /// <summary>A tenant's data as an archive, read at one snapshot of its placement (see <see cref="TenantArchiveWriter"/>).</summary>
-public sealed class TenantExport(IEnumerable<ITierStorage> tiers, StorageVersions versions, TenantTables tables, TenantArchiveSignature signature)
+public sealed class TenantExport(IEnumerable<ITierStorage> tiers, StorageVersions versions, TenantTables tables, TenantArchiveSignature signature,
+    IOptions<OperationOptions> operations)
 {
     public async Task<TenantArchiveManifest> WriteAsync(Tenant tenant, Stream output, CancellationToken cancellationToken)
     {
@@ -17,7 +20,7 @@ public sealed class TenantExport(IEnumerable<ITierStorage> tiers, StorageVersion
         await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var manifest = await TenantArchiveWriter.WriteAsync(output, connection, snapshot, tenant.Placement.Schema,
             new ArchivedTenant(tenant.Id, tenant.Slug, tenant.Name, tenant.Plan, tenant.Isolation.ToString().ToLowerInvariant()), version,
-            tables.ParentsFirst, signature, cancellationToken);
+            tables.ParentsFirst, signature, cancellationToken, operations.Value.RowsPerStatement);
         await snapshot.CommitAsync(cancellationToken);
         return manifest;
     }

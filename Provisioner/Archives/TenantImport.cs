@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Provisioner.Plans;
@@ -44,6 +45,7 @@ public sealed class TenantImport(
     PlanCatalog plans,
     IEnumerable<ITierStorage> tiers,
     TenantTables tables,
+    IOptions<OperationOptions> operations,
     ILogger<TenantImport> logger) : IOperationHandler
 {
     public async Task RunAsync(OperationRun run, CancellationToken cancellationToken)
@@ -164,13 +166,23 @@ public sealed class TenantImport(
         long done = 0;
         foreach (var archived in manifest.Files.OrderBy(archived => order[archived.Table]))
         {
-            var columns = string.Join(", ", archived.Columns.Select(Sql.Id));
-            await using (var entry = await archive.GetEntry(archived.Name)!.OpenAsync(cancellationToken))
-            using (var reader = new StreamReader(entry, Encoding.UTF8))
-            await using (var writer = await target.Connection.BeginTextImportAsync(
-                $"COPY {target.Table(archived.Table)} ({columns}) FROM STDIN (FORMAT csv, HEADER)", cancellationToken))
+            var copy = $"COPY {target.Table(archived.Table)} ({string.Join(", ", archived.Columns.Select(Sql.Id))}) FROM STDIN (FORMAT csv";
+            await using var entry = await archive.GetEntry(archived.Name)!.OpenAsync(cancellationToken);
+            using var reader = new StreamReader(entry, Encoding.UTF8);
+            // A COPY per RowsPerStatement records, each within the attempt's statement timeout; disposing one completes it.
+            var writer = await target.Connection.BeginTextImportAsync(copy + ", HEADER)", cancellationToken);
+            try
             {
-                await ArchivedRows.CopyAsNewTenantAsync(reader, writer, archived.Columns.ToList().IndexOf("tenant_id"), target.TenantId, cancellationToken);
+                await ArchivedRows.CopyAsNewTenantAsync(reader, writer, archived.Columns.ToList().IndexOf("tenant_id"), target.TenantId, cancellationToken,
+                    async token =>
+                    {
+                        await writer.DisposeAsync();
+                        return writer = await target.Connection.BeginTextImportAsync(copy + ")", token);
+                    }, operations.Value.RowsPerStatement);
+            }
+            finally
+            {
+                await writer.DisposeAsync();
             }
             done += archived.Rows;
             await run.ProgressAsync(done, cancellationToken);

@@ -6,7 +6,8 @@ namespace TieredTenancy.Provisioner.Moves;
 
 /// <summary>
 /// Change capture on a move's source: row triggers record the key of every row of the tenant that
-/// is written while the bulk copy runs (writers pay for the trigger only while a move runs).
+/// is written while the bulk copy runs (writers pay for the trigger only while a move runs), and a
+/// TRUNCATE, which no row trigger sees, is refused until the move ends.
 /// Catching up is by state, not by replaying statements: each changed key's current source row (at
 /// one snapshot) is upserted into the target, or deleted there when gone, so applying a key twice
 /// is harmless and a resumed round loses nothing.
@@ -15,7 +16,7 @@ public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnly
 {
     private string Trigger(string suffix) => Sql.Id($"tt_capture_{operationId:N}_{suffix}");
 
-    private string DropTriggers(string table) => string.Join('\n', new[] { "w", "u", "d" }.Select(suffix => $"DROP TRIGGER IF EXISTS {Trigger(suffix)} ON {source.Table(table)};"));
+    private string DropTriggers(string table) => string.Join('\n', new[] { "w", "u", "d", "t" }.Select(suffix => $"DROP TRIGGER IF EXISTS {Trigger(suffix)} ON {source.Table(table)};"));
 
     /// <summary>
     /// Installs the capture (idempotent). It commits before the bulk copy takes its snapshot, so
@@ -36,6 +37,8 @@ public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnly
               FOR EACH ROW WHEN (OLD.tenant_id = {tenant}::uuid OR NEW.tenant_id = {tenant}::uuid) EXECUTE FUNCTION tt_move.capture({operation});
             CREATE TRIGGER {Trigger("d")} AFTER DELETE ON {source.Table(table)}
               FOR EACH ROW WHEN (OLD.tenant_id = {tenant}::uuid) EXECUTE FUNCTION tt_move.capture({operation});
+            CREATE TRIGGER {Trigger("t")} BEFORE TRUNCATE ON {source.Table(table)}
+              FOR EACH STATEMENT EXECUTE FUNCTION tt_move.refuse_truncate({operation});
             """);
         await using (var transaction = await source.Connection.BeginTransactionAsync(cancellationToken))
         {
@@ -64,6 +67,14 @@ public sealed class ChangeCapture(TenantData source, Guid operationId, IReadOnly
             END
             $capture$;
             ALTER FUNCTION tt_move.capture() OWNER TO {owner};
+            -- A TRUNCATE removes rows without row triggers: it would leave them on the target, so it waits for the move's end.
+            CREATE OR REPLACE FUNCTION tt_move.refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $refuse$
+            BEGIN
+              RAISE EXCEPTION 'table % cannot be truncated while a tenant of it moves (operation %)', TG_TABLE_NAME, TG_ARGV[0]
+                USING ERRCODE = 'object_in_use';
+            END
+            $refuse$;
+            ALTER FUNCTION tt_move.refuse_truncate() OWNER TO {owner};
             """, cancellationToken, transaction);
             await transaction.CommitAsync(cancellationToken);
         }

@@ -1,4 +1,5 @@
 using TieredTenancy.Provisioner.Storage;
+using TieredTenancy.Tenancy.Data;
 
 namespace TieredTenancy.Provisioner.Moves;
 
@@ -27,10 +28,14 @@ public sealed partial class TierMove
             var columns = await source.ColumnsAsync(table, cancellationToken, snapshot);
             var all = columns.Select(column => column.Name).ToList();
             bulk[table] = new BulkTable(all, await source.ChecksumAsync(table, all, cancellationToken, transaction: snapshot));
-            await source.CopyToAsync(destination.Connection, destination.Table(table), table,
-                columns.Where(column => !column.IsGenerated).Select(column => column.Name).ToList(), cancellationToken);
-            done += counts[table];
-            await _run.ProgressAsync(done, cancellationToken);
+            var copied = columns.Where(column => !column.IsGenerated).Select(column => column.Name).ToList();
+            // A statement per range: each fits the attempt's statement timeout, and progress moves as they land.
+            foreach (var range in await KeyRanges.OfAsync(source.Connection, snapshot, source.Table(table), TenantId, counts[table], _rowsPerStatement, cancellationToken))
+            {
+                await source.CopyToAsync(destination.Connection, destination.Table(table), table, copied, cancellationToken, range: range);
+                done += range.Rows;
+                await _run.ProgressAsync(done, cancellationToken);
+            }
         }
         await snapshot.CommitAsync(cancellationToken);
         if (structure is not null)
@@ -103,6 +108,19 @@ public sealed partial class TierMove
                     $"(checksum {sourceChanged.Value.Sum}), the target {targetChanged!.Value.Rows} (checksum {targetChanged.Value.Sum}).");
             }
         }
+    }
+
+    /// <summary>What the bulk comparison recorded before a crash, with the source's columns: what a resumed verification compares.</summary>
+    private async Task<IReadOnlyDictionary<string, BulkTable>> BulkOfReportAsync(TenantData source, CancellationToken cancellationToken)
+    {
+        var bulk = new Dictionary<string, BulkTable>();
+        foreach (var table in Tables)
+        {
+            var columns = (await source.ColumnsAsync(table, cancellationToken)).Select(column => column.Name).ToList();
+            var figures = _state.Report.Tables.GetValueOrDefault(table);
+            bulk[table] = new BulkTable(columns, new TableChecksum(figures?.BulkRows ?? 0, figures?.BulkChecksum ?? "0"));
+        }
+        return bulk;
     }
 
     private sealed record BulkTable(IReadOnlyList<string> Columns, TableChecksum Checksum);

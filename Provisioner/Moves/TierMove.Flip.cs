@@ -31,6 +31,12 @@ public sealed partial class TierMove
             await _run.EnterPhaseAsync("flipping", cancellationToken);
             await _run.SaveStateAsync(_state, cancellationToken);
             await FenceSourceAsync(source.Connection, cancellationToken);
+            if (!await PlacementFences.HoldsFreezeAsync(freeze, TenantId, cancellationToken))
+            {
+                // Its session ended before the fence committed: writers may have committed on the source since the final delta.
+                logger.LogWarning("Move {OperationId}: the freeze ended before the source's fence; applying what changed since", _run.Id);
+                await SettleAfterFenceAsync(source, destination, capture, bulk, cancellationToken);
+            }
             await _run.FencedAsync(FlipRegistryAsync, cancellationToken);
             await PauseAsync("flipped", cancellationToken);
 
@@ -57,16 +63,47 @@ public sealed partial class TierMove
         await _run.SaveStateAsync(_state, cancellationToken);
     }
 
-    /// <summary>Recovery from the flipping phase on: fence (again) and flip (unless done), broadcast.</summary>
+    /// <summary>
+    /// Recovery from the flipping phase on: fence (again) and flip (unless done), broadcast. The
+    /// freeze died with the run, so before the flip whatever writers committed on the source since
+    /// the final delta is applied and verified under the fence.
+    /// </summary>
     private async Task FinishFlipAsync(CancellationToken cancellationToken)
     {
-        if (_state.FencedAt is null)
+        var epoch = await catalog.Tenants.AsNoTracking().Where(t => t.Id == TenantId).Select(t => t.Placement.Epoch).SingleAsync(cancellationToken);
+        if (epoch != _state.Target!.Epoch)
         {
-            await using var source = await _source.ConnectAsync(_from, cancellationToken);
-            await FenceSourceAsync(source, cancellationToken);
+            await using var sourceConnection = await _source.ConnectAsync(_from, cancellationToken);
+            await using var targetConnection = await _target.ConnectAsync(_state.Target.ToPlacement(_state.TargetProtectedConnectionString), cancellationToken);
+            var source = new TenantData(sourceConnection, _from.Schema, TenantId);
+            var destination = new TenantData(targetConnection, _state.Target.Schema, TenantId);
+            await source.NormalizeSessionAsync(cancellationToken);
+            await destination.NormalizeSessionAsync(cancellationToken);
+            if (_state.FencedAt is null)
+            {
+                await FenceSourceAsync(sourceConnection, cancellationToken);
+            }
+            await SettleAfterFenceAsync(source, destination, Capture(source), await BulkOfReportAsync(source, cancellationToken), cancellationToken);
         }
         await _run.FencedAsync(FlipRegistryAsync, cancellationToken);
         await BroadcastAsync();
+    }
+
+    /// <summary>
+    /// With the source fenced and no freeze: waits out the transactions that entered it before the
+    /// fence (no new writer gets in), then applies and verifies the changes once more. Nothing can
+    /// change on the source after this, so the flip loses no acknowledged write.
+    /// </summary>
+    private async Task SettleAfterFenceAsync(TenantData source, TenantData destination, ChangeCapture capture,
+        IReadOnlyDictionary<string, BulkTable> bulk, CancellationToken cancellationToken)
+    {
+        if (!await PlacementFences.DrainAsync(source.Connection, _state.FencedAt!.Value, _options.DrainWait, cancellationToken))
+        {
+            throw new InvalidOperationException($"Transactions that entered the source before its fence still run after {_options.DrainWait}; the flip waits for them.");
+        }
+        _state.Report.ChangedRows += await _run.FencedAsync((_, token) => capture.ApplyAsync(destination, token), cancellationToken);
+        await VerifyChangesAsync(source, destination, capture, bulk, cancellationToken);
+        await _run.SaveStateAsync(_state, cancellationToken);
     }
 
     /// <summary>The registry names the target (new tier, new plan, epoch + 1), with the move's audit event, in one commit. Idempotent.</summary>

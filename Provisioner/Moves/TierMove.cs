@@ -32,9 +32,11 @@ public sealed partial class TierMove(
     RegistryBroadcast broadcast,
     IOptions<TenantStorageOptions> storageOptions,
     IOptions<MoveOptions> options,
+    IOptions<OperationOptions> operations,
     ILogger<TierMove> logger) : IOperationHandler
 {
     private readonly MoveOptions _options = options.Value;
+    private readonly int _rowsPerStatement = operations.Value.RowsPerStatement;
     private readonly string _ownerRole = storageOptions.Value.OwnerRole;
     private readonly IReadOnlyList<ITierStorage> _tiers = tiers.ToList();
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using TieredTenancy.Tenancy.Data;
 
 namespace TieredTenancy.Provisioner.Operations;
 
@@ -22,6 +23,18 @@ public sealed class OperationOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan LeaseRenewal { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// The longest any statement of an attempt may run (<c>statement_timeout</c> on every session it
+    /// opens); shorter than <see cref="Lease"/>, so what a lost lease leaves running ends before the
+    /// lease lapses. Big copies run as several statements that each fit (KeyRanges).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>The most rows one statement of a bulk copy (a move's, an export's, an import's) carries: each fits <see cref="StatementTimeout"/>.</summary>
+    [Range(1, 10_000_000)]
+    public int RowsPerStatement { get; set; } = KeyRanges.RowsPerStatement;
+
     /// <summary>How often the runner looks for operations nobody wakes it for (left by a dead instance, made by another).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
@@ -36,6 +49,10 @@ public sealed class OperationOptions : IValidatableObject
         if (LeaseRenewal >= Lease)
         {
             yield return new ValidationResult($"LeaseRenewal ({LeaseRenewal}) must be shorter than Lease ({Lease}).", [nameof(LeaseRenewal)]);
+        }
+        if (StatementTimeout >= Lease)
+        {
+            yield return new ValidationResult($"StatementTimeout ({StatementTimeout}) must be shorter than Lease ({Lease}).", [nameof(StatementTimeout)]);
         }
     }
 }

@@ -43,7 +43,7 @@ public sealed class OperationRunner(
                     _running[attempt] = Task.Run(async () =>
                     {
                         await registered.Task;
-                        attempt.Enter();
+                        attempt.Enter(_options.StatementTimeout);
                         await RunAsync(claimed.Operation, attempt, claimed.WasRunning, stoppingToken);
                     }, CancellationToken.None);
                     registered.SetResult();

@@ -134,10 +134,41 @@ public static class PlacementFences
         await Sql.ExecuteAsync(connection, "RESET lock_timeout", cancellationToken);
     }
 
+    /// <summary>
+    /// Whether the freeze's session still holds the tenant's write lock. A session lock is lost only
+    /// with its session, so holding it now means it was held since it was taken.
+    /// </summary>
+    public static async Task<bool> HoldsFreezeAsync(NpgsqlConnection connection, Guid tenantId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = new NpgsqlCommand($"""
+                SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND mode = 'ExclusiveLock'
+                  AND classid = {AdvisoryLocks.TenantWrites}::oid AND objid = hashtext($1::text)::oid AND objsubid = 2)
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+            return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException && SessionGone(connection))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Ends the freeze. A freeze whose session is gone (killed, or this process's connection broken) has ended already.</summary>
     public static async Task ThawWritesAsync(NpgsqlConnection connection, Guid tenantId, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({AdvisoryLocks.TenantWrites}, hashtext($1::text))", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        try
+        {
+            await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({AdvisoryLocks.TenantWrites}, hashtext($1::text))", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException && SessionGone(connection))
+        {
+        }
     }
+
+    private static bool SessionGone(NpgsqlConnection connection) =>
+        connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State == System.Data.ConnectionState.Closed;
 }

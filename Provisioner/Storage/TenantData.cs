@@ -20,9 +20,9 @@ public sealed class TenantData(NpgsqlConnection connection, string schema, Guid 
 
     public string Table(string table) => $"{Sql.Id(schema)}.{Sql.Id(table)}";
 
-    /// <summary>The tenant's rows of <paramref name="table"/>, optionally only those with the given ids.</summary>
-    public string RowsOf(string table, IReadOnlyCollection<Guid>? ids = null) =>
-        $"{Table(table)} WHERE tenant_id = {Literal(tenantId)}" + (ids is null ? "" : $" AND id = ANY({Literal(ids)})");
+    /// <summary>The tenant's rows of <paramref name="table"/>, optionally only those with the given ids or in the given range.</summary>
+    public string RowsOf(string table, IReadOnlyCollection<Guid>? ids = null, KeyRange? range = null) =>
+        $"{Table(table)} WHERE tenant_id = {Literal(tenantId)}" + (ids is null ? "" : $" AND id = ANY({Literal(ids)})") + range?.Condition;
 
     /// <summary>
     /// Text forms of rows (which checksums hash) must not depend on session settings: the same row
@@ -57,16 +57,16 @@ public sealed class TenantData(NpgsqlConnection connection, string schema, Guid 
     }
 
     /// <summary>
-    /// Copies the tenant's rows of <paramref name="table"/> (or only the given ids) from this
+    /// Copies the tenant's rows of <paramref name="table"/> (or only the given ids, or one range) from this
     /// placement into <paramref name="destinationTable"/> on <paramref name="destination"/>, as a raw
     /// binary COPY stream: PostgreSQL's own format passes through untouched, nothing is parsed here.
     /// </summary>
     public async Task CopyToAsync(NpgsqlConnection destination, string destinationTable, string table, IReadOnlyList<string> columns,
-        CancellationToken cancellationToken, IReadOnlyCollection<Guid>? ids = null)
+        CancellationToken cancellationToken, IReadOnlyCollection<Guid>? ids = null, KeyRange? range = null)
     {
         var list = string.Join(", ", columns.Select(Sql.Id));
         await using var reading = await connection.BeginRawBinaryCopyAsync(
-            $"COPY (SELECT {list} FROM {RowsOf(table, ids)}) TO STDOUT (FORMAT binary)", cancellationToken);
+            $"COPY (SELECT {list} FROM {RowsOf(table, ids, range)}) TO STDOUT (FORMAT binary)", cancellationToken);
         await using var writing = await destination.BeginRawBinaryCopyAsync(
             $"COPY {destinationTable} ({list}) FROM STDIN (FORMAT binary)", cancellationToken);
         try

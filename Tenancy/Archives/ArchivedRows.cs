@@ -7,10 +7,15 @@ public static class ArchivedRows
     /// Copies CSV text (a header row, then records) with the value of column
     /// <paramref name="tenantColumn"/> in every record replaced by <paramref name="tenantId"/>, as it
     /// streams, a buffer at a time. Quoted fields may hold commas, quotes and newlines (a quote
-    /// toggles quoting, a doubled one twice); a tenant id is never quoted.
+    /// toggles quoting, a doubled one twice); a tenant id is never quoted. With
+    /// <paramref name="nextChunk"/>, every <paramref name="rowsPerChunk"/> records the rest goes to
+    /// the writer it gives (a new COPY, so that each statement stays short), records never split.
     /// </summary>
-    public static async Task CopyAsNewTenantAsync(TextReader source, TextWriter destination, int tenantColumn, Guid tenantId, CancellationToken cancellationToken)
+    public static async Task CopyAsNewTenantAsync(TextReader source, TextWriter destination, int tenantColumn, Guid tenantId, CancellationToken cancellationToken,
+        Func<CancellationToken, Task<TextWriter>>? nextChunk = null, int rowsPerChunk = int.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowsPerChunk);
+        var records = 0;
         ArgumentOutOfRangeException.ThrowIfNegative(tenantColumn);
         var replacement = tenantId.ToString();
         var input = new char[32 * 1024];
@@ -45,8 +50,15 @@ public static class ArchivedRows
                         replacement.CopyTo(output.AsSpan(length));
                         length += replacement.Length;
                     }
+                    var endsRecord = c == '\n' && !header;
                     (field, replaced, header) = c == ',' ? (field + 1, replaced, header) : (0, false, false);
                     output[length++] = c;
+                    if (endsRecord && nextChunk is not null && ++records % rowsPerChunk == 0)
+                    {
+                        await destination.WriteAsync(output.AsMemory(0, length), cancellationToken);
+                        length = 0;
+                        destination = await nextChunk(cancellationToken);
+                    }
                     continue;
                 }
                 if (inTenantField)

@@ -21,7 +21,8 @@ public static class TenantArchiveWriter
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static async Task<TenantArchiveManifest> WriteAsync(Stream output, NpgsqlConnection connection, NpgsqlTransaction snapshot, string schema,
-        ArchivedTenant tenant, string storageVersion, IReadOnlyList<string> tables, TenantArchiveSignature signature, CancellationToken cancellationToken)
+        ArchivedTenant tenant, string storageVersion, IReadOnlyList<string> tables, TenantArchiveSignature signature, CancellationToken cancellationToken,
+        int rowsPerStatement = KeyRanges.RowsPerStatement)
     {
         // Timestamps and dates are written in one fixed form, whatever the session had.
         await using (var settings = new NpgsqlCommand("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'", connection, snapshot))
@@ -42,7 +43,7 @@ public static class TenantArchiveWriter
                 string sha256;
                 await using (var stream = await entry.OpenAsync(cancellationToken))
                 {
-                    sha256 = await CopyTableAsync(connection, schema, table, columns, tenant.Id, stream, cancellationToken);
+                    sha256 = await CopyTableAsync(connection, snapshot, schema, table, columns, tenant.Id, rows, rowsPerStatement, stream, cancellationToken);
                 }
                 files.Add(new ArchivedFile(entry.Name, table, columns, rows, sha256));
             }
@@ -70,24 +71,32 @@ public static class TenantArchiveWriter
         return (long)(await count.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>One table's rows as CSV into <paramref name="output"/>; returns the SHA-256 of what was written.</summary>
-    private static async Task<string> CopyTableAsync(NpgsqlConnection connection, string schema, string table, IReadOnlyList<string> columns, Guid tenantId,
-        Stream output, CancellationToken cancellationToken)
+    /// <summary>
+    /// One table's rows as CSV into <paramref name="output"/>, in id order, a COPY per key range (the
+    /// header with the first): the same bytes as one COPY. Returns the SHA-256 of what was written.
+    /// </summary>
+    private static async Task<string> CopyTableAsync(NpgsqlConnection connection, NpgsqlTransaction snapshot, string schema, string table,
+        IReadOnlyList<string> columns, Guid tenantId, long rows, int rowsPerStatement, Stream output, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var list = string.Join(", ", columns.Select(TenantNames.Quote));
-        using var reader = await connection.BeginTextExportAsync(
-            $"COPY (SELECT {list} FROM {TenantNames.Quote(schema)}.{TenantNames.Quote(table)} WHERE tenant_id = '{tenantId}' ORDER BY id) " +
-            "TO STDOUT (FORMAT csv, HEADER)", cancellationToken);
+        var qualified = $"{TenantNames.Quote(schema)}.{TenantNames.Quote(table)}";
         var chars = new char[32 * 1024];
         var bytes = new byte[Encoding.UTF8.GetMaxByteCount(chars.Length)];
         var encoder = Encoding.UTF8.GetEncoder();
-        int read;
-        while ((read = await reader.ReadAsync(chars.AsMemory(), cancellationToken)) > 0)
+        var ranges = await KeyRanges.OfAsync(connection, snapshot, qualified, tenantId, rows, rowsPerStatement, cancellationToken);
+        for (var index = 0; index < ranges.Count; index++)
         {
-            var length = encoder.GetBytes(chars, 0, read, bytes, 0, flush: false);
-            hash.AppendData(bytes, 0, length);
-            await output.WriteAsync(bytes.AsMemory(0, length), cancellationToken);
+            using var reader = await connection.BeginTextExportAsync(
+                $"COPY (SELECT {list} FROM {qualified} WHERE tenant_id = '{tenantId}'{ranges[index].Condition} ORDER BY id) " +
+                $"TO STDOUT (FORMAT csv{(index == 0 ? ", HEADER" : "")})", cancellationToken);
+            int read;
+            while ((read = await reader.ReadAsync(chars.AsMemory(), cancellationToken)) > 0)
+            {
+                var length = encoder.GetBytes(chars, 0, read, bytes, 0, flush: false);
+                hash.AppendData(bytes, 0, length);
+                await output.WriteAsync(bytes.AsMemory(0, length), cancellationToken);
+            }
         }
         var tail = encoder.GetBytes([], 0, 0, bytes, 0, flush: true);
         hash.AppendData(bytes, 0, tail);

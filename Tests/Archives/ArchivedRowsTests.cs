@@ -30,4 +30,19 @@ public sealed class ArchivedRowsTests
         await ArchivedRows.CopyAsNewTenantAsync(new StringReader("tenant_id,id,title,body\n" + string.Concat(rows)), output, 0, NewTenant, CancellationToken.None);
         Assert.Equal("tenant_id,id,title,body\n" + string.Concat(rows).Replace("aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa", NewTenant.ToString()), output.ToString());
     }
+
+    [Fact]
+    public async Task Chunks_end_on_record_boundaries_even_inside_a_quoted_newline_and_the_header_goes_with_the_first()
+    {
+        var chunks = new List<StringWriter> { new() };
+        await ArchivedRows.CopyAsNewTenantAsync(new StringReader(Csv + Csv[(Csv.IndexOf('\n') + 1)..]), chunks[0], 0, NewTenant, CancellationToken.None,
+            _ =>
+            {
+                chunks.Add(new StringWriter());
+                return Task.FromResult<TextWriter>(chunks[^1]);
+            }, rowsPerChunk: 2);
+        var records = Csv[(Csv.IndexOf('\n') + 1)..].Replace("aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa", NewTenant.ToString());
+        // Four records, two a chunk: the second chunk's first record holds a quoted newline, and no chunk begins mid-record.
+        Assert.Equal(["tenant_id,id,title,body\n" + records, records, ""], chunks.Select(chunk => chunk.ToString()));
+    }
 }

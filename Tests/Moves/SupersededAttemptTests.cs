@@ -9,7 +9,8 @@ namespace TieredTenancy.Tests.Moves;
 /// <summary>
 /// An attempt whose lease is taken away in the catalog while PostgreSQL runs one of its statements:
 /// the next attempt ends that statement's backend before its own first step, the old attempt's
-/// further writes are refused, and the operation's history names both attempts.
+/// further writes are refused, and the operation's history names both attempts. And a statement of
+/// an attempt never runs longer than the statement timeout, which is shorter than the lease.
 /// </summary>
 [Collection(OperationsCollection.Name)]
 public sealed class SupersededAttemptTests(OperationsFixture stack)
@@ -93,6 +94,40 @@ public sealed class SupersededAttemptTests(OperationsFixture stack)
             await catalog.ExecuteAsync("SELECT tt_operation_fence($1, 1)", operationId);
         });
         Assert.Equal("TT002", refused.SqlState);
+    }
+
+    [Fact]
+    public async Task A_statement_of_an_attempt_that_runs_past_the_statement_timeout_is_cut_by_postgresql_and_the_move_rolls_back()
+    {
+        var app = stack.App;
+        using var admin = await app.AdminClientAsync();
+        var redis = await OperationWatch.RedisAsync(app);
+        using var tenant = await TestTenants.CreateAsync(app, "business");
+        var project = (await tenant.CreateProjectAsync("held")).GetProperty("id").GetString()!;
+        await tenant.CreateTaskAsync(project, "before the move");
+        var source = TestPlacement.From(await admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant.Id}"));
+        var (location, operationId) = await OperationWatch.StartPausedMoveAsync(admin, redis, tenant.Id, "enterprise", "captured");
+
+        // The bulk copy's first read of the tenant's tasks waits on the test's lock, longer than any statement of an attempt may run.
+        await using var holder = await source.OpenAsync(app);
+        await using var hold = await holder.BeginTransactionAsync();
+        await holder.ExecuteAsync($"LOCK TABLE \"{source.Schema}\".tasks IN ACCESS EXCLUSIVE MODE");
+        await OperationWatch.ReleaseAsync(redis, operationId, "captured");
+        string? error = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            var running = await admin.GetFromJsonAsync<JsonElement>(location);
+            error = running.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+            return error is not null;
+        }, TimeSpan.FromSeconds(60), "the move failed its copy");
+        Assert.Contains("statement timeout", error);
+        await hold.RollbackAsync();
+
+        var operation = await OperationWatch.WaitForEndAsync(admin, location);
+        Assert.True(operation.GetProperty("status").GetString() == "rolledBack", operation.ToString());
+        var after = await admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant.Id}");
+        Assert.Equal(("active", "business"), (after.GetProperty("status").GetString(), after.GetProperty("plan").GetString()));
+        Assert.Equal(1, (await tenant.Api.GetFromJsonAsync<JsonElement>($"/projects/{project}/tasks")).GetProperty("total").GetInt32());
     }
 
     private static async Task<List<string>> SessionsAsync(Npgsql.NpgsqlConnection server)

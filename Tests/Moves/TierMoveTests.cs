@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
+using TieredTenancy.Tenancy.Storage;
 using TieredTenancy.Tests.Provisioning;
 using TieredTenancy.Tests.Stack;
 using TieredTenancy.Tests.TenantPlane;
@@ -242,6 +243,65 @@ public sealed class TierMoveTests(OperationsFixture stack, ITestOutputHelper out
         Assert.Equal(1L, await moved.ScalarAsync<long>($"SELECT count(*) FROM \"{target.Schema}\".comments WHERE tenant_id = $1 AND id = $2", tenant.Id, newKey));
         Assert.Equal(0L, await moved.ScalarAsync<long>($"SELECT count(*) FROM \"{target.Schema}\".comments WHERE tenant_id = $1 AND id = $2", tenant.Id, oldKey));
         Assert.Equal(1L, await moved.ScalarAsync<long>($"SELECT count(*) FROM \"{target.Schema}\".comments WHERE tenant_id = $1", tenant.Id));
+    }
+
+    [Fact]
+    public async Task A_freeze_that_ends_before_the_fence_loses_no_write_committed_on_the_source_in_between()
+    {
+        using var admin = await App.AdminClientAsync();
+        var redis = await OperationWatch.RedisAsync(App);
+        using var tenant = await TestTenants.CreateAsync(App, "pro");
+        var project = (await tenant.CreateProjectAsync("freeze lost")).GetProperty("id").GetString()!;
+        await tenant.CreateTaskAsync(project, "before the move");
+        var (location, operationId) = await OperationWatch.StartPausedMoveAsync(admin, redis, tenant.Id, "business", "verified");
+
+        // Verified under the freeze, just before the fence: the freeze's session dies (as a dropped connection's would).
+        await using (var shared = await App.OpenAsync("tenants"))
+        {
+            Assert.Equal(1L, await shared.ScalarAsync<long>($"""
+                SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+                WHERE a.application_name LIKE $1 AND l.locktype = 'advisory' AND l.granted AND l.mode = 'ExclusiveLock' AND l.classid = {AdvisoryLocks.TenantWrites}
+                """, $"tt-op:{operationId:N}:%"));
+        }
+        // Nothing holds the tenant's writes now: this one commits on the source, after the final delta.
+        var late = (await tenant.CreateTaskAsync(project, "committed between the freeze and the fence")).GetProperty("id").GetString()!;
+        await OperationWatch.ReleaseAsync(redis, operationId, "verified");
+
+        var operation = await OperationWatch.WaitForEndAsync(admin, location);
+        Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
+        var target = TestPlacement.From(await GetTenantAsync(admin, tenant.Id));
+        Assert.Equal("business", (await GetTenantAsync(admin, tenant.Id)).GetProperty("plan").GetString());
+        await using (var moved = await target.OpenAsync(App))
+        {
+            Assert.Equal(1L, await moved.ScalarAsync<long>($"SELECT count(*) FROM \"{target.Schema}\".tasks WHERE tenant_id = $1 AND id = $2", tenant.Id, Guid.Parse(late)));
+        }
+        Assert.Equal("committed between the freeze and the fence", (await tenant.Api.GetFromJsonAsync<JsonElement>($"/tasks/{late}")).GetProperty("title").GetString());
+        Assert.Equal(2, (await tenant.Api.GetFromJsonAsync<JsonElement>($"/projects/{project}/tasks")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_truncate_of_a_moving_tenants_table_is_refused_until_the_move_ends()
+    {
+        using var admin = await App.AdminClientAsync();
+        var redis = await OperationWatch.RedisAsync(App);
+        using var tenant = await TestTenants.CreateAsync(App, "business");
+        var project = (await tenant.CreateProjectAsync("not truncated")).GetProperty("id").GetString()!;
+        await tenant.CreateTaskAsync(project, "kept");
+        var source = TestPlacement.From(await GetTenantAsync(admin, tenant.Id));
+        var (location, operationId) = await OperationWatch.StartPausedMoveAsync(admin, redis, tenant.Id, "pro", "copied");
+
+        // No row trigger sees a TRUNCATE: the capture refuses it rather than leave the rows on the target.
+        await using (var database = await source.OpenAsync(App))
+        {
+            var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => database.ExecuteAsync($"TRUNCATE \"{source.Schema}\".tasks CASCADE"));
+            Assert.Equal(Npgsql.PostgresErrorCodes.ObjectInUse, refused.SqlState);
+            Assert.Contains("cannot be truncated while a tenant of it moves", refused.MessageText);
+        }
+        await OperationWatch.ReleaseAsync(redis, operationId, "copied");
+
+        var operation = await OperationWatch.WaitForEndAsync(admin, location);
+        Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
+        Assert.Equal(1, (await tenant.Api.GetFromJsonAsync<JsonElement>($"/projects/{project}/tasks")).GetProperty("total").GetInt32());
     }
 
     [Fact]
