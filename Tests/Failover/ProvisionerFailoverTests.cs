@@ -10,23 +10,33 @@ using Xunit.Abstractions;
 namespace TieredTenancy.Tests.Failover;
 
 /// <summary>
-/// Two Provisioner replicas: the one running a tier move is killed (SIGKILL) while the move stands at
-/// a known step, and a live replica takes the operation over once the lease lapses, rolls it back
-/// (before the flip) or finishes it (from the flip on), while tokens, the admin API and the tenant's
-/// users are served throughout; the AppHost brings the killed replica back.
+/// Two Provisioner replicas: the one running a tier move is killed (SIGKILL, no shutdown) while the
+/// move stands at a known step of each phase, with the tenant's users at work on both Api replicas.
+/// A live replica takes the operation over once the lease lapses and rolls it back (before the
+/// flip) or finishes it (from the flip on); no tenant request fails, no acknowledged write is lost,
+/// the tenant is served from exactly one placement, tokens and the admin API are served throughout,
+/// and the AppHost brings the killed replica back.
 /// </summary>
 [Collection(FailoverCollection.Name)]
 public sealed class ProvisionerFailoverTests(FailoverFixture stack, ITestOutputHelper output)
 {
     [Theory]
-    [InlineData("copied", "rolledBack")]
-    [InlineData("flipped", "succeeded")]
-    public async Task A_live_Provisioner_replica_takes_over_a_move_whose_replica_was_killed_and_the_killed_one_comes_back(string step, string outcome)
+    [InlineData("prepared", "pro", "business", "rolledBack")]
+    [InlineData("captured", "business", "pro", "rolledBack")]
+    [InlineData("copied", "business", "enterprise", "rolledBack")]
+    [InlineData("caught-up", "enterprise", "pro", "rolledBack")]
+    [InlineData("frozen", "pro", "enterprise", "rolledBack")]
+    [InlineData("verified", "business", "pro", "rolledBack")]
+    [InlineData("flipped", "enterprise", "business", "succeeded")]
+    [InlineData("cleaning-up", "pro", "business", "succeeded")]
+    [InlineData("source-removed", "business", "pro", "succeeded")]
+    public async Task A_live_Provisioner_replica_takes_over_a_move_whose_replica_was_killed_and_the_killed_one_comes_back(string step, string from, string to,
+        string outcome)
     {
         var app = stack.App;
         using var admin = await app.AdminClientAsync();
         var redis = await OperationWatch.RedisAsync(app);
-        using var tenant = await TestTenants.CreateAsync(app, "pro");
+        using var tenant = await TestTenants.CreateAsync(app, from);
         var project = (await tenant.CreateProjectAsync("failover project")).GetProperty("id").GetString()!;
         for (var i = 0; i < 10; i++)
         {
@@ -38,7 +48,7 @@ public sealed class ProvisionerFailoverTests(FailoverFixture stack, ITestOutputH
         var services = launchers.ToDictionary(pair => ServiceProcesses.ChildOf(pair.Value, "Provisioner") ?? pair.Value, pair => pair.Key);
 
         await using var workload = TenantWorkload.Start(replicas, project);
-        var (location, operationId) = await OperationWatch.StartPausedMoveAsync(admin, redis, tenant.Id, "business", step);
+        var (location, operationId) = await OperationWatch.StartPausedMoveAsync(admin, redis, tenant.Id, to, step);
 
         // The replica holding the first attempt, by the pid its claim names (instance = machine/pid/run).
         var first = (await admin.GetFromJsonAsync<JsonElement>($"{location}/attempts")).EnumerateArray().Single();
@@ -82,12 +92,13 @@ public sealed class ProvisionerFailoverTests(FailoverFixture stack, ITestOutputH
         var target = TestPlacement.Parse(operation.GetProperty("report").GetProperty("to").GetString()!);
         if (outcome == "succeeded")
         {
-            Assert.Equal(("business", target), (after.GetProperty("plan").GetString(), TestPlacement.From(after)));
+            Assert.Equal((to, target), (after.GetProperty("plan").GetString(), TestPlacement.From(after)));
             await before.AssertGoneAsync(app, tenant.Id);
         }
         else
         {
-            Assert.Equal(("pro", before), (after.GetProperty("plan").GetString(), TestPlacement.From(after)));
+            Assert.Equal((from, before), (after.GetProperty("plan").GetString(), TestPlacement.From(after)));
+            Assert.Contains("stopped during phase", operation.GetProperty("error").GetString());
             await target.AssertGoneAsync(app, tenant.Id);
         }
         replicas.ForEach(replica => replica.Dispose());
