@@ -50,8 +50,6 @@ public static class TokenIssuing
                 server.DisableAccessTokenEncryption();
                 // Access tokens are self-contained; storing each one would cost a write per token.
                 server.DisableTokenStorage();
-                // Encryption keys are required by OpenIddict but sign nothing this platform hands out.
-                server.AddEphemeralEncryptionKey();
                 server.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()
                     // TLS ends in front of the services (Aspire's proxy, an ingress); inside, it is plain HTTP.
@@ -65,7 +63,7 @@ public static class TokenIssuing
             });
 
         builder.Services.AddSingleton<SigningKeyStore>();
-        // The signing key, the issuer and the token lifetime come from the catalog and the Tokens section.
+        // The signing and encryption keys, the issuer and the token lifetime come from the catalog and the Tokens section.
         builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, TokenServerConfiguration>();
         builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
         builder.Services.AddAuthorizationBuilder()
