@@ -10,7 +10,8 @@ public enum Measurements
     Migrations = 8,
     Archives = 16,
     Capacity = 32,
-    All = Provisioning | Api | Moves | Migrations | Archives | Capacity,
+    Failover = 64,
+    All = Provisioning | Api | Moves | Migrations | Archives | Capacity | Failover,
 }
 
 /// <summary>
@@ -23,8 +24,9 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
     ProfileTarget? Profile = null)
 {
     public const string Usage = """
-        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|migrations|archives|capacity|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rounds N] [--cold N] [--rows N] [--schemas N] [--databases N] [--parallel N] [--sweep N] [--profile TIER:ROUTE]
-          --only M         which measurement: provisioning latency, Api request throughput, tier moves, fleet migrations, archives (export, import, offboarding), capacity (noisy neighbour, database-tenant sweep), or all (default all)
+        usage: dotnet run --project Bench -c Release -- [--only provisioning|api|moves|migrations|archives|capacity|failover|all] [--tenants N] [--warmups N] [--raw N] [--seconds N] [--concurrency N] [--rounds N] [--cold N] [--rows N] [--schemas N] [--databases N] [--parallel N] [--sweep N] [--profile TIER:ROUTE]
+          --only M         which measurement: provisioning latency, Api request throughput, tier moves, fleet migrations, archives (export, import, offboarding), capacity (noisy neighbour, database-tenant sweep),
+                           failover (the Provisioner replica running a move killed), or all (default all)
           --tenants N      tenants created through the admin API per plan, measured (default 30)
           --warmups N      creates per plan (and raw repetitions per kind) before measuring, not counted (default 3)
           --raw N          raw PostgreSQL repetitions per isolation kind (default 30)
@@ -32,7 +34,7 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
           --concurrency N  Api throughput: concurrent workers, and connections to the Api replica (default 8)
           --rounds N       Api throughput: interleaved rounds of reads and writes, tenancy and plain, per tier (default 3)
           --cold N         Api throughput: new tenants per tier whose first request on the replica is timed (default 5)
-          --rows N         tier moves and archives: rows of the tenant, half tasks and half comments, one project per 200 rows (default 400000)
+          --rows N         tier moves, failover and archives: rows of the tenant, half tasks and half comments, one project per 200 rows (default 400000)
           --schemas N      fleet migrations: schema tenants in the fleet (default 1000)
           --databases N    fleet migrations: database tenants in the fleet (default 100)
           --parallel N     fleet migrations: workers per server (default 2)
@@ -84,12 +86,13 @@ public sealed record BenchOptions(int TenantsPerPlan, int WarmupsPerPlan, int Ra
                     "migrations" => Measurements.Migrations,
                     "archives" => Measurements.Archives,
                     "capacity" => Measurements.Capacity,
+                    "failover" => Measurements.Failover,
                     "all" => Measurements.All,
                     _ => null,
                 };
                 if (only is null)
                 {
-                    return Refuse($"'--only' needs provisioning, api, moves, migrations, archives, capacity or all, not '{value}'.");
+                    return Refuse($"'--only' needs provisioning, api, moves, migrations, archives, capacity, failover or all, not '{value}'.");
                 }
                 options = options with { Only = only.Value };
                 continue;

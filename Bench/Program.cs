@@ -1,6 +1,7 @@
 using TieredTenancy.Bench;
 using TieredTenancy.Bench.Archives;
 using TieredTenancy.Bench.Capacity;
+using TieredTenancy.Bench.Failover;
 using TieredTenancy.Bench.Migrations;
 using TieredTenancy.Bench.Moves;
 using TieredTenancy.Bench.Profiling;
@@ -8,7 +9,7 @@ using TieredTenancy.Bench.Profiling;
 // One run of the stack, one table per measurement: provisioning latency per isolation through the
 // admin API next to the raw PostgreSQL cost (and the stack's cold start), Api request throughput
 // per isolation next to the plain baseline route, tier moves of a large tenant next to a raw copy,
-// and a fleet migration next to the raw DDL of the same step.
+// a fleet migration next to the raw DDL of the same step, and a move whose Provisioner replica is killed.
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
@@ -61,6 +62,13 @@ if (options.Runs(Measurements.Moves))
     var moves = await MoveBenchmark.MeasureAsync(stack, options);
     Console.WriteLine();
     Console.Write(MoveReport.Render(moves));
+}
+
+if (options.Runs(Measurements.Failover))
+{
+    var failover = await FailoverBenchmark.MeasureAsync(stack, options);
+    Console.WriteLine();
+    Console.Write(FailoverReport.Render(failover));
 }
 
 if (options.Runs(Measurements.Migrations))

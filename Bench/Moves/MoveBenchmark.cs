@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
@@ -33,20 +32,9 @@ public static class MoveBenchmark
     public static async Task<IReadOnlyList<MoveMeasurement>> MeasureAsync(BenchStack stack, BenchOptions options)
     {
         using var admin = await stack.AdminClientAsync();
-        var slug = $"move-bench-{Guid.NewGuid():N}"[..30];
-        var tenant = await ExpectAsync(await admin.PostAsJsonAsync("/admin/tenants", new { slug, name = "Move benchmark", plan = "pro" }), HttpStatusCode.Created);
-        var tenantId = tenant.GetProperty("id").GetGuid();
-        var placement = BenchPlacement.From(tenant);
-        var projects = Math.Max(1, options.MoveRows / 200);
-        Console.Error.WriteLine($"moves: seeding {projects} projects, {options.MoveRows / 2} tasks and as many comments...");
-        await placement.SeedAsync(stack, tenantId, projects, options.MoveRows / 2);
-        var rows = await placement.CountRowsAsync(stack, tenantId);
-
-        var client = await ExpectAsync(await admin.PostAsJsonAsync($"/admin/tenants/{tenantId}/clients", new { name = "move bench", role = "admin" }),
-            HttpStatusCode.Created);
-        var token = await stack.TokenAsync(client.GetProperty("clientId").GetString()!, client.GetProperty("clientSecret").GetString()!);
-        var replicas = await ApiReplica.BaseAddressesAsync(stack.App, BenchStack.Timeout);
-        var projectId = await FirstProjectAsync(replicas[0], token);
+        var seeded = await SeededTenant.CreateAsync(stack, admin, options, "move-bench");
+        var (tenantId, rows, token, replicas, projectId) = (seeded.Id, seeded.Rows, seeded.Token, seeded.Replicas, seeded.ProjectId);
+        var placement = seeded.Placement;
 
         var measurements = new List<MoveMeasurement>();
         var from = "row";
@@ -86,7 +74,7 @@ public static class MoveBenchmark
     }
 
     /// <summary>Polls the operation to its end; also notes when the registry first names the new placement (the flip).</summary>
-    private static async Task<(JsonElement Operation, TimeSpan? ToFlip)> WaitAsync(HttpClient admin, string location, Guid tenantId, BenchPlacement source)
+    public static async Task<(JsonElement Operation, TimeSpan? ToFlip)> WaitAsync(HttpClient admin, string location, Guid tenantId, BenchPlacement source)
     {
         var clock = Stopwatch.StartNew();
         TimeSpan? flipped = null;
@@ -106,25 +94,6 @@ public static class MoveBenchmark
                 throw new TimeoutException($"The move did not end: {operation}");
             }
             await Task.Delay(100);
-        }
-    }
-
-    private static async Task<Guid> FirstProjectAsync(Uri replica, string token)
-    {
-        using var client = new HttpClient { BaseAddress = replica };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
-        var page = await client.GetFromJsonAsync<JsonElement>("/projects?pageSize=1");
-        return page.GetProperty("items")[0].GetProperty("id").GetGuid();
-    }
-
-    private static async Task<JsonElement> ExpectAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync();
-            return response.StatusCode == expected
-                ? JsonDocument.Parse(body).RootElement
-                : throw new InvalidOperationException($"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {body}");
         }
     }
 }
