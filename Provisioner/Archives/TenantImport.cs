@@ -180,6 +180,12 @@ public sealed class TenantImport(
                         return writer = await target.Connection.BeginTextImportAsync(copy + ")", token);
                     }, operations.Value.RowsPerStatement);
             }
+            catch
+            {
+                // Disposing an import completes it; one cut short is cancelled (the load's transaction rolls back anyway).
+                await ((NpgsqlCopyTextWriter)writer).CancelAsync();
+                throw;
+            }
             finally
             {
                 await writer.DisposeAsync();

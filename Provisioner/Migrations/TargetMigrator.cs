@@ -144,7 +144,10 @@ public sealed class TargetMigrator(
         {
             var connection = own ?? shared ?? throw new InvalidOperationException("A shared-database target needs the worker's shared connection.");
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await Sql.ExecuteAsync(connection, $"SET LOCAL lock_timeout = {(int)_options.LockTimeout.TotalMilliseconds}", cancellationToken, transaction);
+            // A step's DDL grows with the rows under it (an index over every row tenant's tasks), so it is not held to the attempt's
+            // statement timeout: it runs while the attempt's fence is held (the caller's hold), and a newer attempt ends its backend first.
+            await Sql.ExecuteAsync(connection, $"SET LOCAL lock_timeout = {(int)_options.LockTimeout.TotalMilliseconds}; SET LOCAL statement_timeout = 0",
+                cancellationToken, transaction);
             await migrations.ApplyAsync(connection, transaction, target.Schema, _storage.OwnerRole, version, cancellationToken);
             if (target.Kind == StorageTargetKind.SharedTables)
             {

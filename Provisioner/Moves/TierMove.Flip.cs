@@ -37,6 +37,7 @@ public sealed partial class TierMove
                 logger.LogWarning("Move {OperationId}: the freeze ended before the source's fence; applying what changed since", _run.Id);
                 await SettleAfterFenceAsync(source, destination, capture, bulk, cancellationToken);
             }
+            await PauseAsync("fenced", cancellationToken);
             await _run.FencedAsync(FlipRegistryAsync, cancellationToken);
             await PauseAsync("flipped", cancellationToken);
 
@@ -90,17 +91,16 @@ public sealed partial class TierMove
     }
 
     /// <summary>
-    /// With the source fenced and no freeze: waits out the transactions that entered it before the
-    /// fence (no new writer gets in), then applies and verifies the changes once more. Nothing can
-    /// change on the source after this, so the flip loses no acknowledged write.
+    /// With the source fenced and no freeze: waits out the tenant's writers that entered it before the
+    /// fence (each holds the tenant's write lock shared until it ends, so taking it exclusive waits for
+    /// exactly them; a writer after the fence is refused), then applies and verifies the changes once
+    /// more. Nothing can change on the source after this, so the flip loses no acknowledged write.
     /// </summary>
     private async Task SettleAfterFenceAsync(TenantData source, TenantData destination, ChangeCapture capture,
         IReadOnlyDictionary<string, BulkTable> bulk, CancellationToken cancellationToken)
     {
-        if (!await PlacementFences.DrainAsync(source.Connection, _state.FencedAt!.Value, _options.DrainWait, cancellationToken))
-        {
-            throw new InvalidOperationException($"Transactions that entered the source before its fence still run after {_options.DrainWait}; the flip waits for them.");
-        }
+        await PlacementFences.FreezeWritesAsync(source.Connection, TenantId, _options.FreezeWait, cancellationToken);
+        await PlacementFences.ThawWritesAsync(source.Connection, TenantId, cancellationToken);
         _state.Report.ChangedRows += await _run.FencedAsync((_, token) => capture.ApplyAsync(destination, token), cancellationToken);
         await VerifyChangesAsync(source, destination, capture, bulk, cancellationToken);
         await _run.SaveStateAsync(_state, cancellationToken);

@@ -1,6 +1,8 @@
 using TieredTenancy.Provisioner.Servers;
 using TieredTenancy.Tenancy.Data;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using TieredTenancy.Provisioner.Operations;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
 using TieredTenancy.Tenancy.Storage;
@@ -11,7 +13,7 @@ namespace TieredTenancy.Provisioner.Storage;
 /// Row tier: the shared tables already exist with RLS, so a new tenant is its registry row; its
 /// storage is its rows in every shared table.
 /// </summary>
-public sealed class RowTierStorage(TenantServers servers, TenantTables tables, StorageVersions versions) : ITierStorage
+public sealed class RowTierStorage(TenantServers servers, TenantTables tables, StorageVersions versions, IOptions<OperationOptions> operations) : ITierStorage
 {
     public IsolationKind Kind => IsolationKind.Row;
 
@@ -36,11 +38,19 @@ public sealed class RowTierStorage(TenantServers servers, TenantTables tables, S
     {
         await using var connection = await ConnectAsync(placement, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // In one transaction, a statement per RowsPerStatement rows in key order: each fits an attempt's statement timeout.
+        var batch = operations.Value.RowsPerStatement;
         foreach (var table in tables.ChildrenFirst)
         {
-            await using var delete = new NpgsqlCommand($"DELETE FROM public.{Sql.Id(table)} WHERE tenant_id = $1", connection, transaction);
+            await using var delete = new NpgsqlCommand($"""
+                DELETE FROM public.{Sql.Id(table)} WHERE tenant_id = $1
+                  AND id IN (SELECT id FROM public.{Sql.Id(table)} WHERE tenant_id = $1 ORDER BY id LIMIT $2)
+                """, connection, transaction);
             delete.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-            await delete.ExecuteNonQueryAsync(cancellationToken);
+            delete.Parameters.Add(new NpgsqlParameter { Value = batch });
+            while (await delete.ExecuteNonQueryAsync(cancellationToken) == batch)
+            {
+            }
         }
         await transaction.CommitAsync(cancellationToken);
     }

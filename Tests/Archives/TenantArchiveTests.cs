@@ -15,7 +15,7 @@ namespace TieredTenancy.Tests.Archives;
 /// with every row and id; an archive that was tampered with is refused before anything is made.
 /// </summary>
 [Collection(OperationsCollection.Name)]
-public sealed class TenantArchiveTests(OperationsFixture stack, Xunit.Abstractions.ITestOutputHelper output)
+public sealed class TenantArchiveTests(OperationsFixture stack)
 {
     private DistributedApplication App => stack.App;
 
@@ -103,83 +103,12 @@ public sealed class TenantArchiveTests(OperationsFixture stack, Xunit.Abstractio
         Assert.Equal(0L, await catalog.ScalarAsync<long>("SELECT count(*) FROM operations WHERE kind = 'Import' AND parameters->>'slug' = $1", slug));
     }
 
-    [Fact]
-    public async Task A_tenant_of_two_hundred_thousand_rows_exports_and_imports_without_the_Provisioners_memory_growing_with_it()
-    {
-        using var admin = await App.AdminClientAsync();
-        using var tenant = await TestTenants.CreateAsync(App, "business");
-        var placement = TestPlacement.From(await TenantAsync(admin, tenant.Id));
-        await using (var shared = await placement.OpenAsync(App))
-        {
-            await shared.ExecuteAsync($"""
-                INSERT INTO "{placement.Schema}".projects (tenant_id, id, name, description, created_at, updated_at)
-                  SELECT $1, gen_random_uuid(), 'project ' || i, repeat('words ', 20), now(), now() FROM generate_series(1, 500) i
-                """, tenant.Id);
-            await shared.ExecuteAsync($"""
-                INSERT INTO "{placement.Schema}".tasks (tenant_id, id, project_id, title, status, assignee, created_at, updated_at)
-                  SELECT $1, gen_random_uuid(), p.id, 'task ' || g || ' of ' || p.name, 'Todo', 'sam', now(), now()
-                  FROM "{placement.Schema}".projects p, generate_series(1, 200) g WHERE p.tenant_id = $1
-                """, tenant.Id);
-            // Each comment carries 1.5 KiB of random bytes as base64, which neither TOAST nor the archive's zip can shrink much:
-            // the archive is then several times the memory bound below, so holding it whole could not pass.
-            await shared.ExecuteAsync($"""
-                INSERT INTO "{placement.Schema}".comments (tenant_id, id, task_id, author, body, created_at)
-                  SELECT $1, gen_random_uuid(), t.id, 'sam',
-                         'a comment on ' || t.title || ': ' || encode((SELECT string_agg(sha512((t.id::text || k)::bytea), '') FROM generate_series(1, 24) k), 'base64'),
-                         now()
-                  FROM "{placement.Schema}".tasks t WHERE t.tenant_id = $1
-                """, tenant.Id);
-        }
-        var provisioner = await ProvisionerProcess.CurrentAsync(App);
-        var file = Path.GetTempFileName();
-        try
-        {
-            ProvisionerProcess.ResetPeakMemory(provisioner);
-            var before = ProvisionerProcess.ResidentBytes(provisioner);
-            using (var response = await admin.GetAsync($"/admin/tenants/{tenant.Id}/export", HttpCompletionOption.ResponseHeadersRead))
-            await using (var output = File.Create(file))
-            {
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-                await (await response.Content.ReadAsStreamAsync()).CopyToAsync(output);
-            }
-            var exportPeak = ProvisionerProcess.PeakResidentBytes(provisioner) - before;
-
-            ProvisionerProcess.ResetPeakMemory(provisioner);
-            before = ProvisionerProcess.ResidentBytes(provisioner);
-            Guid imported;
-            await using (var upload = File.OpenRead(file))
-            using (var started = await ArchiveApi.StartImportAsync(admin, upload, AdminApi.NewSlug("large"), "enterprise"))
-            {
-                Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-                var operation = await OperationWatch.WaitForEndAsync(admin, started.Headers.Location!.ToString(), TimeSpan.FromMinutes(5));
-                Assert.True(operation.GetProperty("status").GetString() == "succeeded", operation.ToString());
-                imported = Guid.Parse(operation.GetProperty("tenantId").GetString()!);
-            }
-            var importPeak = ProvisionerProcess.PeakResidentBytes(provisioner) - before;
-
-            var rows = await TestPlacement.From(await TenantAsync(admin, imported)).CountAsync(App, imported);
-            Assert.Equal(500 + 100_000 + 100_000, rows["projects"] + rows["tasks"] + rows["comments"]);
-            var archiveBytes = new FileInfo(file).Length;
-            Assert.True(archiveBytes >= 3 * MemoryBound, $"the archive ({archiveBytes / 1048576} MiB) should be at least three times the memory bound ({MemoryBound / 1048576} MiB)");
-            output.WriteLine($"archive {archiveBytes / 1048576.0:0.0} MiB; the Provisioner's peak resident memory grew {exportPeak / 1048576.0:0.0} MiB exporting and " +
-                $"{importPeak / 1048576.0:0.0} MiB importing");
-            Assert.True(exportPeak < MemoryBound && importPeak < MemoryBound,
-                $"the Provisioner's peak memory grew by {exportPeak / 1048576} MiB exporting and {importPeak / 1048576} MiB importing a {archiveBytes / 1048576} MiB archive");
-        }
-        finally
-        {
-            File.Delete(file);
-        }
-    }
-
-    /// <summary>How much the Provisioner's peak resident memory may grow while it streams an archive.</summary>
-    private const long MemoryBound = 48L * 1024 * 1024;
-
     private async Task<TestTenant> SeededTenantAsync(string plan)
     {
         var tenant = await TestTenants.CreateAsync(App, plan);
         var project = (await tenant.CreateProjectAsync("archived project")).GetProperty("id").GetString()!;
-        for (var i = 0; i < 6; i++)
+        // More tasks than the operations collection's RowsPerStatement: the export and the import take several statements.
+        for (var i = 0; i < 2 * OperationsFixture.RowsPerStatement + 1; i++)
         {
             using var created = await tenant.Api.PostAsJsonAsync($"/projects/{project}/tasks",
                 new { title = $"task {i}, with \"quotes\" and, commas", priority = i % 2 == 0 ? "high" : "low", labels = new[] { "a", $"l{i}" }, dueOn = "2027-03-01" });

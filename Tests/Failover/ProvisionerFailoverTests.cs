@@ -27,6 +27,7 @@ public sealed class ProvisionerFailoverTests(FailoverFixture stack, ITestOutputH
     [InlineData("caught-up", "enterprise", "pro", "rolledBack")]
     [InlineData("frozen", "pro", "enterprise", "rolledBack")]
     [InlineData("verified", "business", "pro", "rolledBack")]
+    [InlineData("fenced", "pro", "business", "succeeded")]
     [InlineData("flipped", "enterprise", "business", "succeeded")]
     [InlineData("cleaning-up", "pro", "business", "succeeded")]
     [InlineData("source-removed", "business", "pro", "succeeded")]
@@ -83,7 +84,11 @@ public sealed class ProvisionerFailoverTests(FailoverFixture stack, ITestOutputH
         // to fail (3 to 24 answered in 10 to 20 s on 2026-12-04, against about 10 a second normally); the README says so.
         Assert.True(controlPlane.Answered >= 2, $"only {controlPlane.Answered} control-plane requests answered during the failover");
         await workload.StopAsync();
-        Assert.True(workload.Failures.Count == 0, $"{workload.Failures.Count} requests failed: {string.Join(" | ", workload.Failures.Take(5))}");
+        // Killed between the source's fence and the flip, the tenant is refused everywhere until the takeover flips it: a
+        // request waits up to 10 s for the flip, then answers 503 with Retry-After (docs/operations.md). Nothing else fails.
+        var failures = workload.Failures.Where(failure => step != "fenced" || !(failure.Contains(": 503 ") && failure.Contains("being moved"))).ToList();
+        Assert.True(failures.Count == 0, $"{failures.Count} requests failed: {string.Join(" | ", failures.Take(5))}");
+        output.WriteLine($"{step}: {workload.Failures.Count - failures.Count} requests answered 503 while the source was fenced and the registry not flipped");
         await workload.AssertEveryAcknowledgedWriteIsPresentAsync(replicas[0], project);
         await workload.AssertEveryAcknowledgedWriteIsPresentAsync(replicas[1], project);
 

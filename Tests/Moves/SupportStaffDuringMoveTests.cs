@@ -18,6 +18,9 @@ public sealed class SupportStaffDuringMoveTests(OperationsFixture stack)
     [InlineData("pro", "business")]
     [InlineData("business", "enterprise")]
     [InlineData("enterprise", "pro")]
+    [InlineData("business", "pro")]
+    [InlineData("enterprise", "business")]
+    [InlineData("pro", "enterprise")]
     public async Task A_platform_admins_read_during_the_freeze_waits_on_the_tenants_write_lock_and_the_move_keeps_its_audit_event(string from, string to)
     {
         var app = stack.App;
