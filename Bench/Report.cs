@@ -32,15 +32,7 @@ public static class Report
             ]);
         }
 
-        var widths = Enumerable.Range(0, header.Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
-        foreach (var (row, index) in rows.Select((row, index) => (row, index)))
-        {
-            Line(text, string.Join("  ", row.Select((cell, column) => column < 2 || column == 7 ? cell.PadRight(widths[column]) : cell.PadLeft(widths[column]))).TrimEnd());
-            if (index == 0)
-            {
-                Line(text, string.Join("  ", widths.Select(width => new string('-', width))));
-            }
-        }
+        TextTable.Append(text, rows, 0, 1, 7);
         Line(text, "");
         Line(text, "times in ms; percentiles are nearest-rank; API = request sent to 201 response read, through Aspire's endpoint proxy");
         return text.ToString();

@@ -43,7 +43,7 @@ public static class ThroughputReport
                 ]);
             }
         }
-        Table(text, rows, leftAligned: [0, 1, 2, 8]);
+        TextTable.Append(text, rows, 0, 1, 2, 8);
         Line(text, "");
         Line(text, "");
         Line(text, "CPU per counted request in us, median over the rounds (the measured replica's process; every PostgreSQL process of the stack):");
@@ -62,7 +62,7 @@ public static class ThroughputReport
         }
         if (cpuRows.Count > 1)
         {
-            Table(text, cpuRows, leftAligned: [0, 1]);
+            TextTable.Append(text, cpuRows, 0, 1);
         }
         Line(text, "");
         Line(text, "ratio = median over the rounds of (tenancy rps / plain rps) of the round; spread = the lowest and highest round's ratio;");
@@ -91,23 +91,10 @@ public static class ThroughputReport
         {
             coldRows.Add([cold.Tier.Isolation, cold.Tier.Plan, Ms(cold.First.P50), Ms(cold.First.Max), Ms(cold.Warm.P50), Ms(cold.First.P50 - cold.Warm.P50)]);
         }
-        Table(text, coldRows, leftAligned: [0, 1]);
+        TextTable.Append(text, coldRows, 0, 1);
         Line(text, "");
         Line(text, "cold path times in ms, send to body read, one request at a time");
         return text.ToString();
-    }
-
-    private static void Table(StringBuilder text, List<string[]> rows, int[] leftAligned)
-    {
-        var widths = Enumerable.Range(0, rows[0].Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
-        foreach (var (row, index) in rows.Select((row, index) => (row, index)))
-        {
-            Line(text, string.Join("  ", row.Select((cell, column) => leftAligned.Contains(column) ? cell.PadRight(widths[column]) : cell.PadLeft(widths[column]))).TrimEnd());
-            if (index == 0)
-            {
-                Line(text, string.Join("  ", widths.Select(width => new string('-', width))));
-            }
-        }
     }
 
     private static string Rounds(IEnumerable<LoadResult> loops) =>

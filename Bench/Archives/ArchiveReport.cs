@@ -28,15 +28,7 @@ public static class ArchiveReport
                 archive.ImportStatus, archive.OffboardStatus,
             ]);
         }
-        var widths = Enumerable.Range(0, header.Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
-        foreach (var (row, index) in rows.Select((row, index) => (row, index)))
-        {
-            text.Append(string.Join("  ", row.Select((cell, column) => column == 0 ? cell.PadRight(widths[column]) : cell.PadLeft(widths[column]))).TrimEnd()).Append('\n');
-            if (index == 0)
-            {
-                text.Append(string.Join("  ", widths.Select(width => new string('-', width)))).Append('\n');
-            }
-        }
+        TextTable.Append(text, rows, 0);
         text.Append($"\ntarget: each <= {TargetRatio:0}x raw\n");
         return text.ToString();
     }

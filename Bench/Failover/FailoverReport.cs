@@ -25,15 +25,7 @@ public static class FailoverReport
                 kill.LostWrites.ToString(CultureInfo.InvariantCulture), kill.Errors.ToString(CultureInfo.InvariantCulture),
             ]);
         }
-        var widths = Enumerable.Range(0, header.Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
-        foreach (var (row, index) in rows.Select((row, index) => (row, index)))
-        {
-            Line(text, string.Join("  ", row.Select((cell, column) => column == 0 ? cell.PadRight(widths[column]) : cell.PadLeft(widths[column]))).TrimEnd());
-            if (index == 0)
-            {
-                Line(text, string.Join("  ", widths.Select(width => new string('-', width))));
-            }
-        }
+        TextTable.Append(text, rows, 0);
         Line(text, "");
         Line(text, "'kill -> takeover': until the next attempt's fence (older backends ended); 'kill -> end': until the operation ended. Expected: rolledBack when killed " +
             "before the flip, succeeded after it; 0 lost writes, 0 errors");

@@ -32,15 +32,7 @@ public static class MoveReport
                 move.LostWrites.ToString(CultureInfo.InvariantCulture), move.Errors.ToString(CultureInfo.InvariantCulture), move.Status,
             ]);
         }
-        var widths = Enumerable.Range(0, header.Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
-        foreach (var (row, index) in rows.Select((row, index) => (row, index)))
-        {
-            Line(text, string.Join("  ", row.Select((cell, column) => column == 0 ? cell.PadRight(widths[column]) : cell.PadLeft(widths[column]))).TrimEnd());
-            if (index == 0)
-            {
-                Line(text, string.Join("  ", widths.Select(width => new string('-', width))));
-            }
-        }
+        TextTable.Append(text, rows, 0);
         Line(text, "");
         Line(text, $"targets: total <= {TargetRatio}x raw; longest write <= {TargetLongestWriteMs} ms; 0 lost writes; 0 errors. 'to flip': until the registry names the new placement; " +
             "'total' also removes the source; 'freeze': how long writes were held");

@@ -38,18 +38,17 @@ public sealed class RowTierStorage(TenantServers servers, TenantTables tables, S
     {
         await using var connection = await ConnectAsync(placement, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // In one transaction, a statement per RowsPerStatement rows in key order: each fits an attempt's statement timeout.
-        var batch = operations.Value.RowsPerStatement;
+        // In one transaction, a statement per key range of RowsPerStatement rows: each fits an attempt's statement timeout. The ranges
+        // come from one pass over the index (a LIMIT per statement would walk the rows already deleted again each time).
         foreach (var table in tables.ChildrenFirst)
         {
-            await using var delete = new NpgsqlCommand($"""
-                DELETE FROM public.{Sql.Id(table)} WHERE tenant_id = $1
-                  AND id IN (SELECT id FROM public.{Sql.Id(table)} WHERE tenant_id = $1 ORDER BY id LIMIT $2)
-                """, connection, transaction);
-            delete.Parameters.Add(new NpgsqlParameter { Value = tenantId });
-            delete.Parameters.Add(new NpgsqlParameter { Value = batch });
-            while (await delete.ExecuteNonQueryAsync(cancellationToken) == batch)
+            var qualified = $"public.{Sql.Id(table)}";
+            var rows = await Sql.ScalarAsync<long>(connection, $"SELECT count(*) FROM {qualified} WHERE tenant_id = $1", cancellationToken, tenantId);
+            foreach (var range in await KeyRanges.OfAsync(connection, transaction, qualified, tenantId, rows, operations.Value.RowsPerStatement, cancellationToken))
             {
+                await using var delete = new NpgsqlCommand($"DELETE FROM {qualified} WHERE tenant_id = $1{range.Condition}", connection, transaction);
+                delete.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+                await delete.ExecuteNonQueryAsync(cancellationToken);
             }
         }
         await transaction.CommitAsync(cancellationToken);
