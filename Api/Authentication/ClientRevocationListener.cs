@@ -1,33 +1,19 @@
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Api.Authentication;
 
 /// <summary>
 /// Keeps <see cref="ClientRevocations"/> current: read whole before serving (else revoked tokens would pass), one client
-/// again on each broadcast, and whole again every <see cref="AccessTokenOptions.RevocationRefreshInterval"/> and on
-/// reconnecting to Redis, so a replica that missed a broadcast still converges.
+/// again on each change the <see cref="RegistryChangeFeed"/> brings, and whole again every
+/// <see cref="AccessTokenOptions.RevocationRefreshInterval"/> and whenever changes may have been missed, so a replica still converges.
 /// </summary>
-public sealed class ClientRevocationListener(IConnectionMultiplexer redis, ClientRevocations revocations, IOptions<AccessTokenOptions> options,
-    RegistryChangeLog changes, ILogger<ClientRevocationListener> logger) : BackgroundService
+public sealed class ClientRevocationListener(ClientRevocations revocations, IOptions<AccessTokenOptions> options, ILogger<ClientRevocationListener> logger)
+    : BackgroundService, IRegistryChangeHandler
 {
-    private ChannelMessageQueue? _messages;
-
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Subscribed before the first read: a change committed in between is in the read or in a message.
-        _messages = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RegistryChanges.Channel));
-        _messages.OnMessage(async message =>
-        {
-            var (change, publishedAt) = RegistryChanges.Read(message.Message.ToString());
-            if (RegistryChanges.TryReadClientTag(change, out var clientId))
-            {
-                await RefreshAsync(() => revocations.RefreshAsync(clientId, CancellationToken.None), $"client {clientId}");
-                changes.Applied(change, publishedAt);
-            }
-        });
-        redis.ConnectionRestored += OnConnectionRestored;
+        // The feed subscribed before this first read (it starts first): a change committed in between is in the read or in a message.
         await revocations.RefreshAllAsync(cancellationToken);
         logger.LogInformation("{Count} revoked or rotated API clients known at start", revocations.Count);
         await base.StartAsync(cancellationToken);
@@ -42,19 +28,16 @@ public sealed class ClientRevocationListener(IConnectionMultiplexer redis, Clien
         }
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public async ValueTask ApplyAsync(string change, CancellationToken cancellationToken)
     {
-        redis.ConnectionRestored -= OnConnectionRestored;
-        if (_messages is not null)
+        if (RegistryChanges.TryReadClientTag(change, out var clientId))
         {
-            await _messages.UnsubscribeAsync();
+            await RefreshAsync(() => revocations.RefreshAsync(clientId, CancellationToken.None), $"client {clientId}");
         }
-        await base.StopAsync(cancellationToken);
     }
 
-    // Broadcasts sent while the connection was down are lost: read everything again.
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs args) =>
-        _ = RefreshAsync(() => revocations.RefreshAllAsync(CancellationToken.None), "every client, Redis reconnected");
+    public async ValueTask MissedChangesAsync(CancellationToken cancellationToken) =>
+        await RefreshAsync(() => revocations.RefreshAllAsync(CancellationToken.None), "every client, after missed changes");
 
     private async Task RefreshAsync(Func<Task> refresh, string what)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Identity;
+using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Api.Authentication;
 
@@ -20,7 +21,11 @@ public static class TokenValidation
         builder.Services.AddValidatedOptions<AccessTokenOptions>(AccessTokenOptions.SectionName);
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddSingleton<ClientRevocations>();
-        builder.Services.AddHostedService<ClientRevocationListener>();
+        // The feed before the listener: its subscriptions come before the listener's first read.
+        builder.Services.AddRegistryChangeFeed();
+        builder.Services.AddSingleton<ClientRevocationListener>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ClientRevocationListener>());
+        builder.Services.AddSingleton<IRegistryChangeHandler>(services => services.GetRequiredService<ClientRevocationListener>());
         // Bounded: at most this many distinct tokens are remembered at once.
         builder.Services.AddSingleton(services => new ValidatedTokenCache(new MemoryCache(new MemoryCacheOptions { SizeLimit = 10_000 }),
             services.GetRequiredService<ClientRevocations>()));

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using StackExchange.Redis;
+using TieredTenancy.Tenancy.Cache;
 using TieredTenancy.Api.Tenants;
 
 namespace TieredTenancy.Api.Capacity;
@@ -24,7 +24,7 @@ public sealed class RequestMetering(RequestDelegate next, RequestCounts counts, 
 /// a hash plan → requests): one pipelined write per active tenant a second instead of two Redis commands per request.
 /// A count is lost only if the replica dies within that second (it writes once more when it stops).
 /// </summary>
-public sealed class RequestCounts(IConnectionMultiplexer redis, ILogger<RequestCounts> logger) : BackgroundService
+public sealed class RequestCounts(RedisCircuit redis, ILogger<RequestCounts> logger) : BackgroundService
 {
     private static readonly TimeSpan Kept = TimeSpan.FromDays(35);
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -66,8 +66,7 @@ public sealed class RequestCounts(IConnectionMultiplexer redis, ILogger<RequestC
     private async Task FlushAsync()
     {
         var day = $"{DateTime.UtcNow:yyyy-MM-dd}";
-        var batch = redis.GetDatabase().CreateBatch();
-        var writes = new List<Task>();
+        var counts = new List<(string Hash, string Plan, long Requests)>();
         foreach (var (key, count) in _pending)
         {
             var requests = Interlocked.Exchange(ref count.Value, 0);
@@ -81,22 +80,23 @@ public sealed class RequestCounts(IConnectionMultiplexer redis, ILogger<RequestC
                 }
                 requests = Interlocked.Exchange(ref count.Value, 0);
             }
-            var hash = $"t:{key.Tenant}:requests:{day}";
-            writes.Add(batch.HashIncrementAsync(hash, key.Plan, requests));
-            writes.Add(batch.KeyExpireAsync(hash, Kept));
+            counts.Add(($"t:{key.Tenant}:requests:{day}", key.Plan, requests));
         }
-        if (writes.Count == 0)
+        if (counts.Count == 0)
         {
             return;
         }
-        batch.Execute();
-        try
+        var written = await redis.CallAsync(database =>
         {
-            await Task.WhenAll(writes);
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+            var batch = database.CreateBatch();
+            var writes = counts.SelectMany(count => new Task[] { batch.HashIncrementAsync(count.Hash, count.Plan, count.Requests), batch.KeyExpireAsync(count.Hash, Kept) })
+                .ToList();
+            batch.Execute();
+            return Task.WhenAll(writes);
+        });
+        if (!written)
         {
-            logger.LogWarning(exception, "Request counts of {Tenants} tenants could not be written to Redis; the usage report misses them", writes.Count / 2);
+            logger.LogWarning("Request counts of {Tenants} tenants could not be written to Redis; the usage report misses them", counts.Count);
         }
     }
 }

@@ -12,6 +12,8 @@ public sealed class DatabaseIsolation(DedicatedDataSources dataSources) : IIsola
 
     public DbConnection CreateConnection(ResolvedTenant tenant) => dataSources.For(tenant).CreateConnection();
 
+    public void DropPooledConnections(ResolvedTenant tenant) => dataSources.For(tenant).Clear();
+
     public TenantBinding Bind(ResolvedTenant tenant, bool writes) =>
         new(tenant.Id, TenantBinding.LoginRole, "public", tenant.Placement.Database, tenant.Placement.Epoch, writes);
 }

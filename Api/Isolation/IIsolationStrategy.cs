@@ -15,6 +15,12 @@ public interface IIsolationStrategy
 
     DbConnection CreateConnection(ResolvedTenant tenant);
 
+    /// <summary>
+    /// Closes the idle connections of the tenant's pool (those in use close when returned): its server cut one, so it
+    /// likely cut them all (a restart, a failover, backends terminated), and Npgsql would otherwise hand them out one by one.
+    /// </summary>
+    void DropPooledConnections(ResolvedTenant tenant);
+
     /// <param name="writes">The request may write: its commands wait out a tier move's freeze.</param>
     TenantBinding Bind(ResolvedTenant tenant, bool writes);
 }

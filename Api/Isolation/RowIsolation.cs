@@ -17,6 +17,8 @@ public sealed class RowIsolation([FromKeyedServices("tenants")] NpgsqlDataSource
 
     public DbConnection CreateConnection(ResolvedTenant tenant) => shared.CreateConnection();
 
+    public void DropPooledConnections(ResolvedTenant tenant) => shared.Clear();
+
     public TenantBinding Bind(ResolvedTenant tenant, bool writes) =>
         new(tenant.Id, TenantBinding.LoginRole, "public", _database, tenant.Placement.Epoch, writes);
 

@@ -20,6 +20,8 @@ public sealed class SchemaIsolation([FromKeyedServices("tenants")] NpgsqlDataSou
 
     public DbConnection CreateConnection(ResolvedTenant tenant) => shared.CreateConnection();
 
+    public void DropPooledConnections(ResolvedTenant tenant) => shared.Clear();
+
     public TenantBinding Bind(ResolvedTenant tenant, bool writes) =>
         new(tenant.Id,
             tenant.Placement.Role ?? throw new InvalidOperationException($"Schema tenant {tenant.Id} has no role."),

@@ -22,4 +22,7 @@ public sealed class TenantStorage(IEnumerable<IIsolationStrategy> strategies)
         context.BindTo(strategy.Bind(tenant, writes));
         return context;
     }
+
+    /// <summary>The tenant's server cut a connection: the pool's others are dropped too, so the next requests open fresh ones.</summary>
+    public void DropPooledConnections(ResolvedTenant tenant) => _strategies[tenant.Isolation].DropPooledConnections(tenant);
 }

@@ -1,13 +1,17 @@
 using System.Threading.RateLimiting;
 using StackExchange.Redis;
+using TieredTenancy.Tenancy.Cache;
 
 namespace TieredTenancy.Api.RateLimits;
 
 /// <summary>
 /// One tenant's Redis token bucket, shared by every replica, taken in batches (what the replica's share of the rate brings
-/// in 100 ms) and spent in memory, since Redis round trips per request were the largest part of what tenancy added to a read.
+/// in 100 ms, or as many as requests wait for) and spent in memory, since Redis round trips per request were the largest part
+/// of what tenancy added to a read.
 /// Unspent tokens are dropped after a second, never handed back, so the bucket may refuse early but never lets more through;
-/// after a refusal the replica refuses locally until Redis said a token comes back.
+/// after a refusal the replica refuses locally until Redis said a token comes back. While Redis does not answer (the
+/// <see cref="RedisCircuit"/>), the replica admits its own share of the rate and burst from a local bucket, and takes what
+/// it spent so from the shared bucket once Redis answers again, so the outage lets no more through than the plan.
 /// </summary>
 public sealed class SharedTokenBucket : RateLimiter
 {
@@ -15,7 +19,8 @@ public sealed class SharedTokenBucket : RateLimiter
     private const double BatchSeconds = 0.1;
 
     // Takes up to @wanted tokens from the bucket (@burst tokens at most, refilled at @perSecond, the
-    // time as the replica's clock says it in ms); answers {granted, ms until one token is back}.
+    // time as the replica's clock says it in ms) after the @owed ones the replica spent while Redis was away;
+    // answers {granted, ms until one token is back}.
     private static readonly LuaScript Take = LuaScript.Prepare("""
         local burst = tonumber(@burst)
         local perSecond = tonumber(@perSecond)
@@ -24,6 +29,7 @@ public sealed class SharedTokenBucket : RateLimiter
         local tokens = tonumber(state[1]) or burst
         local at = tonumber(state[2]) or now
         tokens = math.min(burst, tokens + math.max(0, now - at) * perSecond / 1000)
+        tokens = math.max(0, tokens - tonumber(@owed))
         local granted = math.min(tonumber(@wanted), math.floor(tokens))
         tokens = tokens - granted
         redis.call('HSET', @key, 'tokens', tostring(tokens), 'at', tostring(math.max(now, at)))
@@ -33,32 +39,52 @@ public sealed class SharedTokenBucket : RateLimiter
         return { granted, wait }
         """);
 
+    // How long a replica admits from its own share after Redis failed it, before asking Redis again (its circuit decides how fast that fails).
+    private const long LocalMilliseconds = 1_000;
+
     private readonly object _gate = new();
-    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisCircuit _redis;
+    private readonly TokenBucketRateLimiter _localShare;
     private readonly RedisKey _key;
     private readonly int _burst;
     private readonly double _perSecond;
     private readonly int _batch;
+    private readonly int _replicas;
     private readonly ILogger _logger;
 
     private int _tokens;
     private long _tokensExpireAt;
     private long _refusedUntil;
     private long _lastUsed = Environment.TickCount64;
+    private long _localUntil;
+    private int _owed;
+    private int _waitingPermits;
     private Task? _taking;
 
-    public SharedTokenBucket(IConnectionMultiplexer redis, string key, int requestsPerMinute, int burst, int replicas, ILogger logger)
+    public SharedTokenBucket(RedisCircuit redis, string key, int requestsPerMinute, int burst, int replicas, ILogger logger)
     {
         _redis = redis;
         _key = key;
         _burst = burst;
         _perSecond = requestsPerMinute / 60.0;
         _logger = logger;
+        _replicas = replicas;
         // A tenth of a second of this replica's share of the rate, and never more than a quarter of its
         // share of the burst. With two replicas: free and pro 1, business 2, enterprise 10; hundreds for a
         // tenant at thousands a second.
         var share = _perSecond / replicas;
         _batch = (int)Math.Max(1, Math.Min(share * BatchSeconds, burst / (4.0 * replicas)));
+        // The replica's share while Redis is away: tokens come back in whole numbers, so the period is what brings that many.
+        // Replenished on use, not by a timer per tenant.
+        var tokensPerPeriod = (int)Math.Max(1, Math.Round(share * BatchSeconds));
+        _localShare = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(1, burst / replicas),
+            TokensPerPeriod = tokensPerPeriod,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(tokensPerPeriod / share),
+            QueueLimit = 0,
+            AutoReplenishment = false,
+        });
     }
 
     public override TimeSpan? IdleDuration
@@ -95,19 +121,38 @@ public sealed class SharedTokenBucket : RateLimiter
         {
             return Leases.Refused(TimeSpan.FromSeconds(60));
         }
-        while (true)
+        var waiting = false;
+        try
         {
-            Task taking;
-            lock (_gate)
+            while (true)
             {
-                if (Spend(permitCount) is { } lease)
+                Task taking;
+                lock (_gate)
                 {
-                    return lease;
+                    if (Spend(permitCount) is { } lease)
+                    {
+                        return lease;
+                    }
+                    if (!waiting)
+                    {
+                        waiting = true;
+                        _waitingPermits += permitCount;
+                    }
+                    // One batch in flight per replica and tenant: concurrent requests wait for it rather than each draining the bucket.
+                    taking = _taking ??= TakeBatchAsync();
                 }
-                // One batch in flight per replica and tenant: concurrent requests wait for it rather than each draining the bucket.
-                taking = _taking ??= TakeBatchAsync();
+                await taking.WaitAsync(cancellationToken);
             }
-            await taking.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            if (waiting)
+            {
+                lock (_gate)
+                {
+                    _waitingPermits -= permitCount;
+                }
+            }
         }
     }
 
@@ -120,6 +165,17 @@ public sealed class SharedTokenBucket : RateLimiter
             _tokens -= permits;
             return Leases.Granted;
         }
+        if (now < _localUntil)
+        {
+            _localShare.TryReplenish();
+            using var local = _localShare.AttemptAcquire(permits);
+            if (local.IsAcquired)
+            {
+                _owed = Math.Min(_burst, _owed + permits);
+                return Leases.Granted;
+            }
+            return Leases.Refused(local.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1));
+        }
         return now < _refusedUntil ? Leases.Refused(TimeSpan.FromMilliseconds(_refusedUntil - now)) : null;
     }
 
@@ -127,33 +183,36 @@ public sealed class SharedTokenBucket : RateLimiter
     {
         // Never completes synchronously, so the caller has stored this task before it clears itself.
         await Task.Yield();
-        // Whatever happens, the batch ends: a failure other than Redis's refuses for a second rather than leaving every later request waiting on it.
-        var granted = 0;
-        long wait = 1_000;
-        try
+        int owed, wanted;
+        lock (_gate)
         {
-            var answer = (RedisResult[])(await Take.EvaluateAsync(_redis.GetDatabase(), new
-            {
-                key = _key,
-                burst = _burst,
-                perSecond = _perSecond,
-                wanted = _batch,
-                now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            }))!;
-            granted = (int)answer[0];
-            wait = (long)answer[1];
+            owed = _owed;
+            // At least a batch, and as many as requests wait for: when a round trip is slow (a loaded machine), more
+            // requests queue behind it, and a fixed batch per round trip would admit fewer than the plan allows.
+            wanted = Math.Clamp(_waitingPermits, _batch, Math.Max(_batch, _burst / _replicas));
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        var answer = await _redis.CallAsync(async database => (RedisResult[])(await Take.EvaluateAsync(database, new
         {
-            // Open rather than closed: without Redis the replica serves the tenant at its share of the rate.
-            _logger.LogWarning(exception, "The request limits could not reach Redis; the replica spends one batch of {Batch} tokens of its own", _batch);
-            granted = _batch;
-        }
-        finally
+            key = _key,
+            burst = _burst,
+            perSecond = _perSecond,
+            wanted,
+            owed,
+            now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        }))!);
+        lock (_gate)
         {
-            lock (_gate)
+            var now = Environment.TickCount64;
+            if (!answer.Answered)
             {
-                var now = Environment.TickCount64;
+                // Open rather than closed, at the replica's share: the next second's requests are decided locally.
+                _localUntil = now + LocalMilliseconds;
+                _logger.LogWarning("The request limits could not reach Redis; the replica admits its own share of the tenant's rate for {Milliseconds} ms", LocalMilliseconds);
+            }
+            else
+            {
+                _owed -= owed;
+                var granted = (int)answer.Value[0];
                 if (granted > 0)
                 {
                     _tokens = (now < _tokensExpireAt ? _tokens : 0) + granted;
@@ -161,11 +220,20 @@ public sealed class SharedTokenBucket : RateLimiter
                 }
                 else
                 {
-                    _refusedUntil = now + Math.Max(1, wait);
+                    _refusedUntil = now + Math.Max(1, (long)answer.Value[1]);
                 }
-                _taking = null;
             }
+            _taking = null;
         }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _localShare.Dispose();
+        }
+        base.Dispose(disposing);
     }
 
     private static class Leases

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
+using TieredTenancy.Tenancy.Cache;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Capacity;
 using TieredTenancy.Tenancy.Http;
@@ -21,7 +21,7 @@ public static class TenantRequestLimits
     {
         builder.Services.AddRateLimiter(_ => { });
         builder.Services.AddOptions<RateLimiterOptions>()
-            .Configure<IConnectionMultiplexer, IOptions<CapacityOptions>, RequestLimitMetrics, ILoggerFactory>((options, redis, capacity, metrics, logs) =>
+            .Configure<RedisCircuit, IOptions<CapacityOptions>, RequestLimitMetrics, ILoggerFactory>((options, redis, capacity, metrics, logs) =>
             {
                 var replicas = capacity.Value.ApiReplicas;
                 var logger = logs.CreateLogger(typeof(SharedTokenBucket));
@@ -41,7 +41,7 @@ public static class TenantRequestLimits
         return app;
     }
 
-    private static PartitionedRateLimiter<HttpContext> Rate(IConnectionMultiplexer redis, int replicas, ILogger logger) =>
+    private static PartitionedRateLimiter<HttpContext> Rate(RedisCircuit redis, int replicas, ILogger logger) =>
         PartitionedRateLimiter.Create<HttpContext, LimitsKey>(http => TenantOf(http) is not { } tenant
             ? RateLimitPartition.GetNoLimiter(default(LimitsKey))
             : RateLimitPartition.Get(LimitsKey.Of(tenant), key => new SharedTokenBucket(

@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.Http.Features;
 using Npgsql;
+using TieredTenancy.Api.Isolation;
+using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Http;
 using TieredTenancy.Tenancy.Isolation;
+using TieredTenancy.Tenancy.Storage;
 
 namespace TieredTenancy.Api.Tenants;
 
@@ -9,8 +12,12 @@ namespace TieredTenancy.Api.Tenants;
 /// A request refused by storage because the tenant moved or was migrated under this replica's cached entry runs again,
 /// on a fresh registry entry and a new scope: the client sees a success, a little later, and nothing was written at the old
 /// placement (the fence refused it in the same transaction). A refusal the registry does not explain yet is waited out briefly.
+/// A request whose connection the server cut (backends terminated, a failover, a restart) runs again once on a fresh
+/// connection, the pool's other connections dropped, if it provably changed nothing yet (<see cref="TenantDataContext.MayHaveCommitted"/>);
+/// one that cannot run again answers 503 with Retry-After, never a 500.
 /// </summary>
-public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache registry, IServiceScopeFactory scopes, ILogger<PlacementRetry> logger)
+public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache registry, TenantStorage storage, IServiceScopeFactory scopes,
+    ILogger<PlacementRetry> logger)
 {
     private const int MaxAttempts = 3;
     private static readonly TimeSpan FlipWait = TimeSpan.FromSeconds(10);
@@ -33,12 +40,29 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
         var retryScopes = new List<AsyncServiceScope>();
         try
         {
+            var reconnected = false;
             for (var attempt = 1; ; attempt++)
             {
+                ResolvedTenant entry;
                 try
                 {
                     await next(http);
                     return;
+                }
+                catch (Exception exception) when (!http.Response.HasStarted && DroppedConnections.IsDropped(exception))
+                {
+                    storage.DropPooledConnections(requestTenant.Tenant);
+                    if (reconnected || attempt >= MaxAttempts || MayHaveCommitted(http, exception))
+                    {
+                        logger.LogWarning(exception, "The connection of {Method} {Path} was cut and the request cannot run again", http.Request.Method, http.Request.Path);
+                        http.Response.Headers.RetryAfter = "1";
+                        await Problems.Unavailable("The tenant's storage dropped the connection; retry in a moment.").ExecuteAsync(http);
+                        return;
+                    }
+                    reconnected = true;
+                    logger.LogInformation("The connection of {Method} {Path} was cut before anything committed; running it again on a fresh one",
+                        http.Request.Method, http.Request.Path);
+                    entry = requestTenant.Tenant;
                 }
                 catch (Exception exception) when (attempt < MaxAttempts && !http.Response.HasStarted && IsPlacementRefusal(exception))
                 {
@@ -56,19 +80,20 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
                     }
                     logger.LogInformation("Tenant {TenantId} moved from epoch {Stale} to {Fresh}; retrying {Method} {Path} there",
                         stale.Id, stale.Placement.Epoch, fresh.Placement.Epoch, http.Request.Method, http.Request.Path);
-                    var scope = scopes.CreateAsyncScope();
-                    retryScopes.Add(scope);
-                    http.RequestServices = scope.ServiceProvider;
-                    if (TenantResolution.Enter(scope.ServiceProvider, fresh, requestTenant.Actor) is { } refusal)
-                    {
-                        await refusal.ExecuteAsync(http);
-                        return;
-                    }
-                    requestTenant = scope.ServiceProvider.GetRequiredService<RequestTenant>();
-                    if (http.Request.Body.CanSeek)
-                    {
-                        http.Request.Body.Position = 0;
-                    }
+                    entry = fresh;
+                }
+                var scope = scopes.CreateAsyncScope();
+                retryScopes.Add(scope);
+                http.RequestServices = scope.ServiceProvider;
+                if (TenantResolution.Enter(scope.ServiceProvider, entry, requestTenant.Actor) is { } refusal)
+                {
+                    await refusal.ExecuteAsync(http);
+                    return;
+                }
+                requestTenant = scope.ServiceProvider.GetRequiredService<RequestTenant>();
+                if (http.Request.Body.CanSeek)
+                {
+                    http.Request.Body.Position = 0;
                 }
             }
         }
@@ -120,8 +145,16 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
         PostgresErrorCodes.InvalidParameterValue,
         PostgresErrorCodes.InvalidPassword,
         PostgresErrorCodes.InvalidAuthorizationSpecification,
-        PostgresErrorCodes.AdminShutdown,
     ];
+
+    // Only the request's tenant data context writes; one never opened changed nothing. A commit in flight when the session ended may have been made, except when the server itself answered it with the end
+    // of the session (57P01, FATAL): PostgreSQL holds interrupts through a commit and acknowledges it before it next looks
+    // at one, so a termination answered in its place means the transaction was rolled back. A lost socket says nothing.
+    private static bool MayHaveCommitted(HttpContext http, Exception exception) =>
+        http.RequestServices.GetRequiredService<TenantDataContext>().MayHaveCommitted && !EndedBeforeCommit(exception);
+
+    private static bool EndedBeforeCommit(Exception exception) =>
+        Postgres(exception) is { SqlState: PostgresErrorCodes.AdminShutdown, InvariantSeverity: "FATAL" };
 
     private static bool IsPlacementRefusal(Exception exception) => Postgres(exception) is { } postgres && RefusalStates.Contains(postgres.SqlState);
 

@@ -1,48 +1,32 @@
-using StackExchange.Redis;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Api.Tenants;
 
 /// <summary>
 /// Drops a tenant's cached registry entry (and what <see cref="IRegistryEntryHolder"/>s keep of it, such as
-/// dedicated pools holding a login being rotated away) on this replica whenever the Provisioner broadcasts a change to it, and
-/// every entry when storage many tenants share changes.
+/// dedicated pools holding a login being rotated away) on this replica whenever the registry says it changed, and
+/// every entry when storage many tenants share changes or when changes may have been missed (<see cref="RegistryChangeFeed"/>).
 /// </summary>
-public sealed class RegistryChangeListener(IConnectionMultiplexer redis, TenantRegistryCache registry, IEnumerable<IRegistryEntryHolder> holders,
-    RegistryChangeLog changes, ILogger<RegistryChangeListener> logger) : IHostedService
+public sealed class RegistryChangeListener(TenantRegistryCache registry, IEnumerable<IRegistryEntryHolder> holders, ILogger<RegistryChangeListener> logger)
+    : IRegistryChangeHandler
 {
-    private ChannelMessageQueue? _messages;
-
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public async ValueTask ApplyAsync(string change, CancellationToken cancellationToken)
     {
-        _messages = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RegistryChanges.Channel));
-        _messages.OnMessage(async message =>
+        if (Guid.TryParse(change, out var tenantId))
         {
-            var (text, publishedAt) = RegistryChanges.Read(message.Message.ToString());
-            if (Guid.TryParse(text, out var tenantId))
+            await registry.ForgetAsync(tenantId);
+            foreach (var holder in holders)
             {
-                await registry.ForgetAsync(tenantId);
-                foreach (var holder in holders)
-                {
-                    holder.Drop(tenantId);
-                }
-                changes.Applied(text, publishedAt);
-                logger.LogDebug("Registry entry of tenant {TenantId} dropped after a broadcast", tenantId);
+                holder.Drop(tenantId);
             }
-            else if (RegistryChanges.IsPlacementTag(text) || text == RegistryChanges.PlansChanged)
-            {
-                await registry.ForgetAllAsync();
-                changes.Applied(text, publishedAt);
-                logger.LogInformation("Every registry entry dropped: {Placement} changed", text);
-            }
-        });
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_messages is not null)
+            logger.LogDebug("Registry entry of tenant {TenantId} dropped after a broadcast", tenantId);
+        }
+        else if (RegistryChanges.IsPlacementTag(change) || change == RegistryChanges.PlansChanged)
         {
-            await _messages.UnsubscribeAsync();
+            await registry.ForgetAllAsync();
+            logger.LogInformation("Every registry entry dropped: {Placement} changed", change);
         }
     }
+
+    public ValueTask MissedChangesAsync(CancellationToken cancellationToken) => registry.ForgetAllAsync();
 }

@@ -1,6 +1,5 @@
-using Microsoft.Extensions.Caching.StackExchangeRedis;
-using StackExchange.Redis;
 using TieredTenancy.Api.Tenants.Naming;
+using TieredTenancy.Tenancy.Cache;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Hosting;
 using TieredTenancy.Tenancy.Registry;
@@ -9,21 +8,18 @@ namespace TieredTenancy.Api.Tenants;
 
 public static class TenantServices
 {
-    /// <summary>The registry (read-only here), its cache in process and in Redis, and the broadcast that invalidates it.</summary>
+    /// <summary>The registry (read-only here), its cache in process and in Redis (behind the circuit), and the two channels of changes that invalidate it.</summary>
     public static IHostApplicationBuilder AddTenantRegistry(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDbContext<CatalogDbContext>("catalog", configureDbContextOptions: options => options.UseCatalogConventions());
-        builder.AddRedisClient("cache");
+        builder.AddRedisClient("cache", settings => settings.DisableHealthChecks = true, CacheServices.FailFast);
         builder.Services.AddCatalogKeyRing(builder.Configuration, readOnly: true);
 
-        builder.Services.AddOptions<RedisCacheOptions>()
-            .Configure<IServiceProvider>((options, services) =>
-                options.ConnectionMultiplexerFactory = () => Task.FromResult(services.GetRequiredService<IConnectionMultiplexer>()));
-        builder.Services.AddStackExchangeRedisCache(_ => { });
+        builder.Services.AddGuardedRedisCache();
         builder.Services.AddHybridCache();
         builder.Services.AddSingleton<TenantRegistryCache>();
-        builder.Services.AddSingleton<RegistryChangeLog>();
-        builder.Services.AddHostedService<RegistryChangeListener>();
+        builder.Services.AddRegistryChangeFeed();
+        builder.Services.AddSingleton<IRegistryChangeHandler, RegistryChangeListener>();
         return builder;
     }
 

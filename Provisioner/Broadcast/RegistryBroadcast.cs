@@ -1,10 +1,15 @@
 using StackExchange.Redis;
+using TieredTenancy.Tenancy.Cache;
 using TieredTenancy.Tenancy.Registry;
 
 namespace TieredTenancy.Provisioner.Broadcast;
 
-/// <summary>Tells every Api replica that a tenant's registry entry changed, so each drops its cached copy.</summary>
-public sealed class RegistryBroadcast(IConnectionMultiplexer redis, ILogger<RegistryBroadcast> logger)
+/// <summary>
+/// Tells every Api replica that a tenant's registry entry changed, so each drops its cached copy: on Redis, at once. The
+/// catalog sends the same change itself when the transaction commits (<c>LISTEN/NOTIFY</c>, see <see cref="RegistryChanges"/>),
+/// so a change still reaches every replica within a second when Redis is away, and the caller never waits on it for long.
+/// </summary>
+public sealed class RegistryBroadcast(RedisCircuit redis, ILogger<RegistryBroadcast> logger)
 {
     public Task TenantChangedAsync(Guid tenantId) => PublishAsync(tenantId.ToString());
 
@@ -20,15 +25,11 @@ public sealed class RegistryBroadcast(IConnectionMultiplexer redis, ILogger<Regi
 
     private async Task PublishAsync(string message)
     {
-        try
+        var stamped = RegistryChanges.Stamped(message, DateTimeOffset.UtcNow);
+        if (!(await redis.CallAsync(database => database.PublishAsync(RedisChannel.Literal(RegistryChanges.Channel), stamped))).Answered)
         {
-            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RegistryChanges.Channel), RegistryChanges.Stamped(message, DateTimeOffset.UtcNow));
-        }
-        catch (RedisException exception)
-        {
-            // The registry row is already committed; replicas re-read it when their short cache lifetime
-            // ends (revoked clients: at their next periodic refresh).
-            logger.LogWarning(exception, "Could not broadcast the registry change {Change}", message);
+            // The registry row is already committed, and the catalog's notification of it reaches every replica.
+            logger.LogWarning("Could not broadcast the registry change {Change} on Redis; the catalog's notification carries it", message);
         }
     }
 }

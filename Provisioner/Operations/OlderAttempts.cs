@@ -68,7 +68,7 @@ public sealed class OlderAttempts(TenantServers servers, ILogger<OlderAttempts> 
         }
         foreach (var server in servers.DedicatedServers)
         {
-            await using var dedicated = await servers.DedicatedAdmin(server).OpenConnectionAsync(cancellationToken);
+            await using var dedicated = await servers.DedicatedAdmin(server).OpenLiveConnectionAsync(cancellationToken);
             ended += await TerminateOnAsync(dedicated, attempt, cancellationToken);
         }
         return ended;

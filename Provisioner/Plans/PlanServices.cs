@@ -9,8 +9,8 @@ public static class PlanServices
     {
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<PlanCatalog>();
-        builder.Services.AddSingleton<RegistryChangeLog>();
-        builder.Services.AddHostedService<PlanChangeListener>();
+        builder.Services.AddRegistryChangeFeed();
+        builder.Services.AddSingleton<IRegistryChangeHandler, PlanChangeListener>();
         return builder;
     }
 }

@@ -30,7 +30,7 @@ public sealed class TenantServers(
     /// <summary>A pooled administrator connection to the shared tenant database (row and schema tenants).</summary>
     public async Task<NpgsqlConnection> ConnectSharedAsync(CancellationToken cancellationToken)
     {
-        var connection = await sharedDatabase.OpenConnectionAsync(cancellationToken);
+        var connection = await sharedDatabase.OpenLiveConnectionAsync(cancellationToken);
         await SessionLabel.ApplyAsync(connection, cancellationToken);
         return connection;
     }
@@ -47,7 +47,7 @@ public sealed class TenantServers(
     /// </summary>
     public async Task<NpgsqlConnection> OpenDedicatedAdminAsync(string server, CancellationToken cancellationToken)
     {
-        var connection = await DedicatedAdmin(server).OpenConnectionAsync(cancellationToken);
+        var connection = await DedicatedAdmin(server).OpenLiveConnectionAsync(cancellationToken);
         await SessionLabel.ApplyAsync(connection, cancellationToken);
         return connection;
     }

@@ -142,7 +142,7 @@ public sealed class DatabaseTierStorage(
     public async Task<NpgsqlConnection> ConnectAsync(Placement placement, CancellationToken cancellationToken)
     {
         var connection = new NpgsqlConnection(Sql.ForDatabase(servers.DedicatedConnectionString(placement.Server), placement.Database));
-        await connection.OpenAsync(cancellationToken);
+        await connection.OpenLiveAsync(cancellationToken);
         await SessionLabel.ApplyAsync(connection, cancellationToken);
         return connection;
     }

@@ -1,4 +1,5 @@
 using TieredTenancy.Provisioner.Servers;
+using TieredTenancy.Tenancy.Cache;
 using TieredTenancy.Tenancy.Capacity;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Hosting;
@@ -14,7 +15,8 @@ public static class StorageServices
     {
         builder.AddNpgsqlDbContext<CatalogDbContext>("catalog", configureDbContextOptions: options => options.UseCatalogConventions());
         builder.AddKeyedNpgsqlDataSource("tenants");
-        builder.AddRedisClient("cache");
+        builder.AddRedisClient("cache", settings => settings.DisableHealthChecks = true, CacheServices.FailFast);
+        builder.Services.AddRedisCircuit();
 
         // Hosted services start in registration order: the catalog (and its key table) must exist
         // before Data Protection's own hosted service reads the key ring. Replicas start one at a time.

@@ -3,6 +3,7 @@ using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using TieredTenancy.Tenancy.Cache;
 using TieredTenancy.Tenancy.Http;
 
 namespace TieredTenancy.Provisioner.Tokens;
@@ -11,18 +12,14 @@ namespace TieredTenancy.Provisioner.Tokens;
 /// Against secret guessing: after <see cref="TokenOptions.MaxFailedRequests"/> refused token requests
 /// (401) within a <see cref="TokenOptions.FailureWindow"/>, a client id gets 429 until the window ends.
 /// Only refusals count, so a client with its secret is never slowed. The count lives in Redis, so
-/// every Provisioner replica refuses the same guesser; when Redis does not answer within
-/// <see cref="RedisWait"/>, each replica counts on its own (a guesser then gets at most the limit per
-/// replica). Not ASP.NET Core's rate-limiting middleware: OpenIddict checks the secret during
+/// every Provisioner replica refuses the same guesser; when Redis does not answer in time (<see cref="RedisCircuit"/>),
+/// each replica counts on its own (a guesser then gets at most the limit per replica). Not ASP.NET Core's rate-limiting middleware: OpenIddict checks the secret during
 /// authentication, before it would run.
 /// </summary>
-public sealed class TokenRequestThrottle(IConnectionMultiplexer redis, IOptions<TokenOptions> options, ILogger<TokenRequestThrottle> logger)
+public sealed class TokenRequestThrottle(RedisCircuit redis, IOptions<TokenOptions> options, ILogger<TokenRequestThrottle> logger)
     : IMiddleware, IDisposable
 {
     public const string TokenPath = "/connect/token";
-
-    // A token request must not wait on a stalled Redis for longer than this.
-    private static readonly TimeSpan RedisWait = TimeSpan.FromMilliseconds(250);
 
     // Client ids are at most this long (the registry's column); a longer one is no client, so no secret to guess.
     private const int MaxClientIdLength = 100;
@@ -73,43 +70,39 @@ public sealed class TokenRequestThrottle(IConnectionMultiplexer redis, IOptions<
     private async Task<TimeSpan?> RetryAfterAsync(string clientId)
     {
         var limits = options.Value;
-        try
+        var key = RefusalsKey(clientId);
+        var answer = await redis.CallAsync(async database =>
         {
-            var database = redis.GetDatabase();
-            var key = RefusalsKey(clientId);
             var count = database.StringGetAsync(key);
             var left = database.KeyTimeToLiveAsync(key);
-            await Task.WhenAll(count, left).WaitAsync(RedisWait);
-            if (count.Result.IsNull || (long)count.Result < limits.MaxFailedRequests)
-            {
-                return null;
-            }
-            return left.Result ?? limits.FailureWindow;
-        }
-        catch (Exception error) when (error is RedisException or TimeoutException)
+            return (Count: await count, Left: await left);
+        });
+        if (!answer.Answered)
         {
-            logger.LogWarning(error, "Redis did not answer the token throttle; this replica counts refusals on its own");
+            logger.LogWarning("Redis did not answer the token throttle; this replica counts refusals on its own");
             // No permit taken: zero asks only whether any is left.
             using var lease = _localRefusals.AttemptAcquire(clientId, 0);
             return lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : limits.FailureWindow;
         }
+        var (count, left) = answer.Value;
+        return count.IsNull || (long)count < limits.MaxFailedRequests ? null : left ?? limits.FailureWindow;
     }
 
     private async Task CountRefusalAsync(string clientId)
     {
         _localRefusals.AttemptAcquire(clientId).Dispose();
-        try
+        // One transaction: the window starts with the first refusal and always ends, even if this replica dies.
+        var taken = await redis.CallAsync(database =>
         {
-            // One transaction: the window starts with the first refusal and always ends, even if this replica dies.
-            var transaction = redis.GetDatabase().CreateTransaction();
+            var transaction = database.CreateTransaction();
             var key = RefusalsKey(clientId);
             _ = transaction.StringSetAsync(key, 0, options.Value.FailureWindow, When.NotExists);
             _ = transaction.StringIncrementAsync(key);
-            await transaction.ExecuteAsync().WaitAsync(RedisWait);
-        }
-        catch (Exception error) when (error is RedisException or TimeoutException)
+            return transaction.ExecuteAsync();
+        });
+        if (!taken.Answered)
         {
-            logger.LogWarning(error, "Redis did not take a refused token request; only this replica counted it");
+            logger.LogWarning("Redis did not take a refused token request; only this replica counted it");
         }
     }
 

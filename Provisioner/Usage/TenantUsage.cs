@@ -1,7 +1,7 @@
 using System.Globalization;
 using Npgsql;
-using StackExchange.Redis;
 using TieredTenancy.Provisioner.Storage;
+using TieredTenancy.Tenancy.Cache;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Plans;
 using TieredTenancy.Tenancy.Registry;
@@ -15,7 +15,7 @@ namespace TieredTenancy.Provisioner.Usage;
 /// lives. Bytes are what the tenant's own storage takes (tables with their indexes and TOAST) in
 /// the schema and database tiers, and the size of its rows in the shared tables of the row tier.
 /// </summary>
-public sealed class TenantUsage(IEnumerable<ITierStorage> tiers, TenantTables tables, IConnectionMultiplexer redis)
+public sealed class TenantUsage(IEnumerable<ITierStorage> tiers, TenantTables tables, RedisCircuit redis)
 {
     /// <summary>Days of request counts kept and reported.</summary>
     public const int RequestDays = 30;
@@ -37,6 +37,7 @@ public sealed class TenantUsage(IEnumerable<ITierStorage> tiers, TenantTables ta
                 usage.Add(new TableUsage(table, reader.GetInt64(0), Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture)));
             }
         }
+        // Without Redis the report still answers, at once, with the storage figures and no request counts.
         var requests = await RequestsAsync(tenant.Id);
         var totalBytes = usage.Sum(table => table.Bytes);
         var over = new List<string>();
@@ -49,25 +50,33 @@ public sealed class TenantUsage(IEnumerable<ITierStorage> tiers, TenantTables ta
         {
             over.Add($"storage: {totalBytes / (1024 * 1024)} MB of {plan.Limits.StorageMegabytes} MB");
         }
-        return new TenantUsageReport(tenant.Id, tenant.Plan, tenant.Isolation.ToString().ToLowerInvariant(), requests, usage, totalBytes,
-            new UsageLimits(plan.Limits.RequestsPerMinute, plan.Limits.MaxProjects, plan.Limits.StorageMegabytes), over);
+        return new TenantUsageReport(tenant.Id, tenant.Plan, tenant.Isolation.ToString().ToLowerInvariant(), requests ?? [], requests is not null,
+            usage, totalBytes, new UsageLimits(plan.Limits.RequestsPerMinute, plan.Limits.MaxProjects, plan.Limits.StorageMegabytes), over);
     }
 
     /// <summary>The Redis key of a tenant's request counts of one day (a hash: plan → requests), written by the Api.</summary>
     public static string RequestKey(Guid tenantId, DateOnly day) => $"t:{tenantId}:requests:{day:yyyy-MM-dd}";
 
-    private async Task<IReadOnlyList<DayRequests>> RequestsAsync(Guid tenantId)
+    /// <summary>The last days' request counts, or null when Redis does not answer in time.</summary>
+    private async Task<IReadOnlyList<DayRequests>?> RequestsAsync(Guid tenantId)
     {
-        var database = redis.GetDatabase();
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var days = Enumerable.Range(0, RequestDays).Select(back => today.AddDays(-back)).ToList();
-        var batch = database.CreateBatch();
-        var reads = days.Select(day => (Day: day, Counts: batch.HashGetAllAsync(RequestKey(tenantId, day)))).ToList();
-        batch.Execute();
-        var result = new List<DayRequests>();
-        foreach (var (day, counts) in reads)
+        var answer = await redis.CallAsync(async database =>
         {
-            var byPlan = (await counts).ToDictionary(entry => entry.Name.ToString(), entry => (long)entry.Value);
+            var batch = database.CreateBatch();
+            var reads = days.Select(day => batch.HashGetAllAsync(RequestKey(tenantId, day))).ToList();
+            batch.Execute();
+            return await Task.WhenAll(reads);
+        });
+        if (!answer.Answered)
+        {
+            return null;
+        }
+        var result = new List<DayRequests>();
+        foreach (var (day, counts) in days.Zip(answer.Value))
+        {
+            var byPlan = counts.ToDictionary(entry => entry.Name.ToString(), entry => (long)entry.Value);
             if (byPlan.Count > 0)
             {
                 result.Add(new DayRequests(day, byPlan.Values.Sum(), byPlan));
@@ -77,8 +86,9 @@ public sealed class TenantUsage(IEnumerable<ITierStorage> tiers, TenantTables ta
     }
 }
 
-public sealed record TenantUsageReport(Guid TenantId, string Plan, string Isolation, IReadOnlyList<DayRequests> Requests, IReadOnlyList<TableUsage> Tables,
-    long TotalBytes, UsageLimits Limits, IReadOnlyList<string> OverLimits);
+/// <param name="RequestCountsAvailable">False when Redis, which holds the request counts, did not answer: <paramref name="Requests"/> is then empty.</param>
+public sealed record TenantUsageReport(Guid TenantId, string Plan, string Isolation, IReadOnlyList<DayRequests> Requests, bool RequestCountsAvailable,
+    IReadOnlyList<TableUsage> Tables, long TotalBytes, UsageLimits Limits, IReadOnlyList<string> OverLimits);
 
 public sealed record DayRequests(DateOnly Day, long Total, IReadOnlyDictionary<string, long> ByPlan);
 

@@ -21,6 +21,9 @@ public sealed class TenantDataContext(DbContextOptions<TenantDataContext> option
     /// <summary>What every command's connection is bound to (see TenantBindingInterceptor); none means nothing runs.</summary>
     public Isolation.TenantBinding? Binding { get; private set; }
 
+    /// <summary>Whether a change of this context may have committed (<see cref="Isolation.CommitTracking"/>): until then, a cut connection changed nothing.</summary>
+    public bool MayHaveCommitted { get; internal set; }
+
     /// <summary>Binds this context to one tenant: the query filters and the connection binding both follow.</summary>
     public void BindTo(Isolation.TenantBinding binding)
     {

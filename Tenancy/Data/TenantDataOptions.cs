@@ -10,9 +10,12 @@ namespace TieredTenancy.Tenancy.Data;
 /// </summary>
 public static class TenantDataOptions
 {
-    /// <summary>Every command bound to the context's tenant (<see cref="TenantBindingInterceptor"/>); the connection is set per context.</summary>
+    /// <summary>
+    /// Every command bound to the context's tenant (<see cref="TenantBindingInterceptor"/>), and what may have committed
+    /// noted (<see cref="CommitTracking"/>, first: it reads the command before the binding's prefix); the connection is set per context.
+    /// </summary>
     public static DbContextOptions<TenantDataContext> Bound { get; } =
-        new DbContextOptionsBuilder<TenantDataContext>().UseTenantStorage().AddInterceptors(new TenantBindingInterceptor()).Options;
+        new DbContextOptionsBuilder<TenantDataContext>().UseTenantStorage().AddInterceptors(new CommitTracking(), new TenantBindingInterceptor()).Options;
 
     /// <summary>No binding: only for the benchmark's plain baseline, which measures what tenancy costs by leaving it out.</summary>
     public static DbContextOptions<TenantDataContext> Unbound { get; } =

@@ -14,7 +14,8 @@ namespace TieredTenancy.Tests.Capacity;
 /// The seed plans' request limits: the rate and burst in one Redis bucket for every replica together
 /// (a busy tenant's replicas take its tokens in batches), the in-flight limit split between the
 /// replicas. A tenant over its rate or its concurrency gets 429 with Retry-After and RateLimit-*
-/// headers on either replica, others of its plan go on, and a plan change shows within a second (by the replicas' own clocks), all counted by the replicas themselves.
+/// headers on either replica, others of its plan go on, a busy tenant gets 95–100 % of its rate in every 2 s window even with
+/// both cores busy, and a plan change shows within a second (by the replicas' own clocks), all counted by the replicas themselves.
 /// </summary>
 [Collection(CapacityCollection.Name)]
 public sealed class RequestLimitTests(CapacityFixture stack, ITestOutputHelper output)
@@ -154,52 +155,68 @@ public sealed class RequestLimitTests(CapacityFixture stack, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task A_busy_tenants_replicas_take_its_tokens_in_batches_and_together_let_through_no_more_than_its_plan()
+    public async Task A_busy_tenant_receives_95_to_100_percent_of_its_plan_over_every_2_s_window_with_both_cores_busy()
     {
         var replicas = await Replicas.BaseAddressesAsync(stack.App, "api", 2);
         using var admin = await stack.App.AdminClientAsync();
         using var tenant = await TestTenants.CreateAsync(stack.App, "business");
         var clients = replicas.Select(replica => TestTenants.Authorized(replica, tenant.Token)).ToArray();
-        // 60 a second and bursts of 60: each replica takes 3 tokens at a time (a tenth of a second of its half of the rate).
-        // Sixteen clients ask for more than that even with both cores busy (about 100 a second were answered under a CPU hog).
+        // 60 a second and bursts of 60: each replica takes at least 3 tokens at a time (a tenth of a second of its half of
+        // the rate), and as many as its requests wait for. Twenty-four clients ask for more than that with both cores busy.
         const int burst = 60;
         const double perSecond = 60;
-        const int batch = 3;
+        const int window = 2_000;
         // Warm: each replica has resolved the tenant and opened its connections, so the window measures the limiter, not a cold start.
         for (var i = 0; i < 20; i++)
         {
             await TestTenant.ExpectAsync(await clients[i % 2].GetAsync("/projects"), HttpStatusCode.OK);
         }
         var since = DateTimeOffset.UtcNow;
-        await using (await admin.ChangePlanLimitsAsync("business", requestsPerMinute: (int)(perSecond * 60), requestBurst: burst, concurrentRequests: 20))
+        await using (await admin.ChangePlanLimitsAsync("business", requestsPerMinute: (int)(perSecond * 60), requestBurst: burst, concurrentRequests: 30))
         {
             await RegistryChangeWatch.AppliedEverywhereAsync(stack.App, "api", 2, RegistryChanges.PlansChanged, since);
 
-            var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+            var answers = new System.Collections.Concurrent.ConcurrentQueue<(long At, HttpStatusCode Status)>();
             var windowStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var clock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, 16).Select(async loop =>
+            using (BusyCores.Start())
             {
-                while (clock.Elapsed < TimeSpan.FromSeconds(4))
+                var clock = Stopwatch.StartNew();
+                await Task.WhenAll(Enumerable.Range(0, 24).Select(async loop =>
                 {
-                    using var response = await clients[loop % 2].GetAsync("/projects");
-                    statuses.Add(response.StatusCode);
-                }
-            }));
+                    while (clock.Elapsed < TimeSpan.FromSeconds(7))
+                    {
+                        using var response = await clients[loop % 2].GetAsync("/projects");
+                        answers.Enqueue((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), response.StatusCode));
+                    }
+                }));
+            }
 
-            // What the replicas let through and when, by their own count and clock: the client's pace does not enter it.
+            // What the replicas let through and when, by their own count and clock: the clients' pace does not enter it.
             var admitted = (await AdmissionsAsync(replicas, tenant.Id)).Where(at => at >= windowStart).ToList();
-            var ok = statuses.Count(status => status == HttpStatusCode.OK);
-            var refused = statuses.Count(status => status == HttpStatusCode.TooManyRequests);
+            var ok = answers.Count(answer => answer.Status == HttpStatusCode.OK);
+            var refused = answers.Where(answer => answer.Status == HttpStatusCode.TooManyRequests).Select(answer => answer.At).ToList();
             var span = (admitted[^1] - admitted[0]) / 1000.0;
             var allowed = burst + perSecond * span;
-            output.WriteLine($"{statuses.Count} requests over both replicas: {ok} answered 200, {refused} answered 429; the replicas admitted {admitted.Count} " +
-                $"in {span:0.00} s, where the plan allows {allowed:0} ({admitted.Count / allowed:P1})");
-            Assert.Equal(statuses.Count, ok + refused);
+            Assert.Equal(answers.Count, ok + refused.Count);
             Assert.Equal(ok, admitted.Count);
-            Assert.True(refused > 0, "the requests did not reach the plan's rate; nothing was measured");
-            // Never more than the plan; less only by the tokens a replica took and had not spent yet (a batch each, per second).
-            Assert.InRange(admitted.Count, allowed - 2 * batch * Math.Ceiling(span) - 2, allowed + 2);
+
+            // Every 2 s window once the burst is spent (a second in), a quarter of a second apart: the plan's rate, 95 to 100 %,
+            // more only by what the bucket held at the window's start (never more than the burst).
+            var shares = new List<double>();
+            for (var from = admitted[0] + 1_000; from + window <= admitted[^1]; from += 250)
+            {
+                var to = from + window;
+                Assert.True(refused.Any(at => at >= from && at < to), $"no request was refused in the window at +{from - admitted[0]} ms: the clients did not ask for more than the plan");
+                shares.Add(admitted.Count(at => at >= from && at < to) / (perSecond * window / 1000));
+            }
+            output.WriteLine($"{answers.Count} requests with both cores busy: {ok} answered 200, {refused.Count} answered 429; the replicas admitted {admitted.Count} " +
+                $"in {span:0.00} s where the plan allows {allowed:0} ({admitted.Count / allowed:P1}); over {shares.Count} windows of 2 s, " +
+                $"{shares.Min():P1} to {shares.Max():P1} of the plan's rate");
+            Assert.NotEmpty(shares);
+            // Over the whole run: 95 to 100 % of the burst and what the rate brought meanwhile.
+            Assert.InRange(admitted.Count, 0.95 * allowed, allowed + 2);
+            Assert.InRange(shares.Min(), 0.95, double.MaxValue);
+            Assert.InRange(shares.Max(), 0, (burst + perSecond * window / 1000) / (perSecond * window / 1000));
         }
     }
 

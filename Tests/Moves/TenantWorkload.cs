@@ -15,6 +15,7 @@ public sealed class TenantWorkload : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, string> _acknowledged = new();
     private readonly ConcurrentBag<string> _failures = [];
+    private readonly ConcurrentQueue<DateTimeOffset> _failureTimes = new();
     private readonly ConcurrentQueue<DateTimeOffset> _writeTimes = new();
     private readonly ConcurrentQueue<DateTimeOffset> _readTimes = new();
     private readonly CancellationTokenSource _stop = new();
@@ -50,6 +51,9 @@ public sealed class TenantWorkload : IAsyncDisposable
 
     /// <summary>Successful writes answered between two instants (e.g. an operation's own start and end).</summary>
     public int WritesBetween(DateTimeOffset from, DateTimeOffset to) => _writeTimes.Count(at => at >= from && at <= to);
+
+    /// <summary>Requests that failed (an answer other than a success, or none) between two instants.</summary>
+    public int FailuresBetween(DateTimeOffset from, DateTimeOffset to) => _failureTimes.Count(at => at >= from && at <= to);
 
     /// <summary>Successful reads answered between two instants.</summary>
     public int ReadsBetween(DateTimeOffset from, DateTimeOffset to) => _readTimes.Count(at => at >= from && at <= to);
@@ -109,6 +113,12 @@ public sealed class TenantWorkload : IAsyncDisposable
         Assert.True(missing.Count == 0, $"{missing.Count} of {_acknowledged.Count} acknowledged writes are lost: {string.Join("; ", missing.Take(5))}");
     }
 
+    private void Fail(string failure)
+    {
+        _failureTimes.Enqueue(DateTimeOffset.UtcNow);
+        _failures.Add(failure);
+    }
+
     private async Task WriteAsync(HttpClient client, string projectId, string writer)
     {
         var mine = new List<string>();
@@ -139,7 +149,7 @@ public sealed class TenantWorkload : IAsyncDisposable
             }
             catch (Exception exception) when (!_stop.IsCancellationRequested)
             {
-                _failures.Add($"{writer}: {exception.GetType().Name}: {exception.Message}");
+                Fail($"{writer}: {exception.GetType().Name}: {exception.Message}");
             }
         }
     }
@@ -157,7 +167,7 @@ public sealed class TenantWorkload : IAsyncDisposable
             Interlocked.Increment(ref _writes);
             if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
             {
-                _failures.Add($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery} on {response.RequestMessage?.RequestUri?.Authority}: {(int)response.StatusCode} {body}");
+                Fail($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery} on {response.RequestMessage?.RequestUri?.Authority}: {(int)response.StatusCode} {body}");
                 return null;
             }
             id ??= JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
@@ -181,12 +191,12 @@ public sealed class TenantWorkload : IAsyncDisposable
                 }
                 else
                 {
-                    _failures.Add($"GET tasks on {client.BaseAddress}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    Fail($"GET tasks on {client.BaseAddress}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
                 }
             }
             catch (Exception exception) when (!_stop.IsCancellationRequested)
             {
-                _failures.Add($"reader: {exception.GetType().Name}: {exception.Message}");
+                Fail($"reader: {exception.GetType().Name}: {exception.Message}");
             }
         }
     }
