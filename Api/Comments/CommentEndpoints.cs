@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Api.Audit;
+using TieredTenancy.Api.Idempotency;
 using TieredTenancy.Api.Tasks;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Data;
@@ -18,8 +19,9 @@ public static class CommentEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         tenantPlane.MapPost("/tasks/{id}/comments", CreateAsync).WithTags("Comments")
             .WithName("CreateComment").WithSummary("Comment on a task")
-            .WithDescription("The comment's author is the calling client.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithDescription("The comment's author is the calling client. With an Idempotency-Key, sent again it answers with the comment it made.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .HonorsIdempotencyKey();
         return tenantPlane;
     }
 
@@ -46,23 +48,65 @@ public static class CommentEndpoints
     }
 
     private static async Task<Results<Created<CommentResponse>, ProblemHttpResult>> CreateAsync([Description(TaskRoute.IdDescription)] string id,
-        ValidatedBody<CommentRequest> body, TenantDataContext data, RequestTenant tenant, TenantAuditTrail audit, CancellationToken cancellationToken)
+        ValidatedBody<CommentRequest> body, TenantDataContext data, RequestTenant tenant, TenantAuditTrail audit, HttpRequest request,
+        CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var taskId, out var problem))
         {
             return problem;
         }
+        if (!IdempotencyKey.TryRead(request, out var key, out var keyProblem))
+        {
+            return keyProblem!;
+        }
+        var comment = new Comment
+        {
+            Id = key?.EntityId(tenant.Tenant.Id, tenant.Actor, "comment") ?? Guid.CreateVersion7(),
+            TenantId = tenant.Tenant.Id,
+            TaskId = taskId,
+            Author = tenant.Actor,
+            Body = body.Value.Body!,
+        };
+        if (key is not null && await ReplayAsync(data, comment, cancellationToken) is { } replay)
+        {
+            return replay;
+        }
         if (!await data.Tasks.AnyAsync(t => t.Id == taskId, cancellationToken))
         {
             return TaskRoute.NotFound(id);
         }
-        var comment = new Comment { TenantId = tenant.Tenant.Id, TaskId = taskId, Author = tenant.Actor, Body = body.Value.Body! };
         data.Comments.Add(comment);
         audit.Record("comment.create", comment.Id);
-        await data.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/tasks/{taskId}/comments",
-            new CommentResponse(comment.Id, comment.TenantId, comment.TaskId, comment.Author, comment.Body, comment.CreatedAt));
+        try
+        {
+            await data.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (key is not null && IdempotencyKey.IsReplay(exception))
+        {
+            // The same key's create committed meanwhile (sent twice at once, or cut after its commit and run again).
+            data.ChangeTracker.Clear();
+            if (await ReplayAsync(data, comment, cancellationToken) is { } made)
+            {
+                return made;
+            }
+            throw;
+        }
+        return TypedResults.Created($"/tasks/{taskId}/comments", Response(comment));
     }
+
+    /// <summary>What an earlier create with the same Idempotency-Key made, if it did: the same answer, or 422 when the key came with another request.</summary>
+    private static async Task<Results<Created<CommentResponse>, ProblemHttpResult>?> ReplayAsync(TenantDataContext data, Comment wanted,
+        CancellationToken cancellationToken)
+    {
+        var made = await data.Comments.AsNoTracking().SingleOrDefaultAsync(c => c.Id == wanted.Id, cancellationToken);
+        return made is null ? null
+            : made.TaskId == wanted.TaskId && made.Body == wanted.Body
+                ? TypedResults.Created($"/tasks/{made.TaskId}/comments", Response(made))
+                : IdempotencyKey.Reused();
+    }
+
+    private static CommentResponse Response(Comment comment) =>
+        new(comment.Id, comment.TenantId, comment.TaskId, comment.Author, comment.Body, comment.CreatedAt);
 }
 
 public sealed record CommentRequest(string? Body) : IValidatedRequest

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Api.Audit;
+using TieredTenancy.Api.Idempotency;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Http;
@@ -17,8 +18,9 @@ public static class ProjectEndpoints
             .WithName("ListProjects").WithSummary("List the tenant's projects");
         projects.MapPost("/", CreateAsync)
             .WithName("CreateProject").WithSummary("Create a project")
-            .WithDescription("409 when the tenant's plan allows no more projects.")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .WithDescription("409 when the tenant's plan allows no more projects. With an Idempotency-Key, sent again it answers with the project it made.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .HonorsIdempotencyKey();
         projects.MapGet("/{id}", GetAsync)
             .WithName("GetProject").WithSummary("Get a project")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
@@ -46,17 +48,55 @@ public static class ProjectEndpoints
     }
 
     private static async Task<Results<Created<ProjectResponse>, ProblemHttpResult>> CreateAsync(ValidatedBody<ProjectRequest> body, TenantDataContext data,
-        RequestTenant tenant, TenantAuditTrail audit, CancellationToken cancellationToken)
+        RequestTenant tenant, TenantAuditTrail audit, HttpRequest request, CancellationToken cancellationToken)
     {
+        if (!IdempotencyKey.TryRead(request, out var key, out var keyProblem))
+        {
+            return keyProblem!;
+        }
+        var project = new Project
+        {
+            Id = key?.EntityId(tenant.Tenant.Id, tenant.Actor, "project") ?? Guid.CreateVersion7(),
+            TenantId = tenant.Tenant.Id,
+            Name = body.Value.Name!.Trim(),
+            Description = body.Value.Description,
+        };
+        if (key is not null && await ReplayAsync(data, project, cancellationToken) is { } replay)
+        {
+            return replay;
+        }
         if (await data.Projects.CountAsync(cancellationToken) >= tenant.Tenant.Limits.MaxProjects)
         {
             return Problems.Conflict($"The {tenant.Tenant.Plan} plan allows {tenant.Tenant.Limits.MaxProjects} projects; this tenant has reached that limit.");
         }
-        var project = new Project { TenantId = tenant.Tenant.Id, Name = body.Value.Name!.Trim(), Description = body.Value.Description };
         data.Projects.Add(project);
         audit.Record("project.create", project.Id);
-        await data.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await data.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (key is not null && IdempotencyKey.IsReplay(exception))
+        {
+            // The same key's create committed meanwhile (sent twice at once, or cut after its commit and run again).
+            data.ChangeTracker.Clear();
+            if (await ReplayAsync(data, project, cancellationToken) is { } made)
+            {
+                return made;
+            }
+            throw;
+        }
         return TypedResults.Created($"/projects/{project.Id}", ProjectResponse.From(project));
+    }
+
+    /// <summary>What an earlier create with the same Idempotency-Key made, if it did: the same answer, or 422 when the key came with another request.</summary>
+    private static async Task<Results<Created<ProjectResponse>, ProblemHttpResult>?> ReplayAsync(TenantDataContext data, Project wanted,
+        CancellationToken cancellationToken)
+    {
+        var made = await data.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Id == wanted.Id, cancellationToken);
+        return made is null ? null
+            : made.Name == wanted.Name && made.Description == wanted.Description
+                ? TypedResults.Created($"/projects/{made.Id}", ProjectResponse.From(made))
+                : IdempotencyKey.Reused();
     }
 
     private static async Task<Results<Ok<ProjectResponse>, ProblemHttpResult>> GetAsync([Description(ProjectRoute.IdDescription)] string id, TenantDataContext data,

@@ -13,8 +13,9 @@ public static class TaskCreation
     public const string AuditAction = "task.create";
 
     /// <summary>The saved task, or null when the project does not exist (for this tenant).</summary>
+    /// <param name="id">The new task's id when the caller chose it (an Idempotency-Key's); else a new one.</param>
     public static async Task<TaskItem?> CreateAsync(TenantDataContext data, Guid tenantId, string actor, Guid projectId, TaskRequest request,
-        CancellationToken cancellationToken, bool ignoreTenantFilter = false)
+        CancellationToken cancellationToken, bool ignoreTenantFilter = false, Guid? id = null)
     {
         var projects = data.Projects.Where(p => p.Id == projectId);
         if (ignoreTenantFilter)
@@ -26,7 +27,7 @@ public static class TaskCreation
         {
             return null;
         }
-        var task = new TaskItem { TenantId = tenantId, ProjectId = projectId, Title = "" };
+        var task = new TaskItem { Id = id ?? Guid.CreateVersion7(), TenantId = tenantId, ProjectId = projectId, Title = "" };
         request.ApplyTo(task);
         data.Tasks.Add(task);
         data.AuditEntries.Add(TenantAuditTrail.Entry(tenantId, actor, AuditAction, task.Id.ToString()));

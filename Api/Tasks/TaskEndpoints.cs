@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TieredTenancy.Api.Audit;
+using TieredTenancy.Api.Idempotency;
 using TieredTenancy.Api.Projects;
 using TieredTenancy.Api.Tenants;
 using TieredTenancy.Tenancy.Data;
@@ -22,8 +23,9 @@ public static class TaskEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         tenantPlane.MapPost("/projects/{id}/tasks", CreateAsync).WithTags("Tasks")
             .WithName("CreateTask").WithSummary("Create a task in a project")
-            .WithDescription(NotYetDescription)
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .WithDescription(NotYetDescription + " With an Idempotency-Key, sent again it answers with the task it made.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .HonorsIdempotencyKey();
         var tasks = tenantPlane.MapGroup("/tasks").WithTags("Tasks");
         tasks.MapGet("/{id}", GetAsync)
             .WithName("GetTask").WithSummary("Get a task")
@@ -63,18 +65,51 @@ public static class TaskEndpoints
     }
 
     private static async Task<Results<Created<TaskResponse>, ProblemHttpResult>> CreateAsync([Description(ProjectRoute.IdDescription)] string id,
-        ValidatedBody<TaskRequest> body, TenantDataContext data, RequestTenant tenant, CancellationToken cancellationToken)
+        ValidatedBody<TaskRequest> body, TenantDataContext data, RequestTenant tenant, HttpRequest request, CancellationToken cancellationToken)
     {
         if (!RouteIds.TryParse(id, out var projectId, out var problem))
         {
             return problem;
         }
+        if (!IdempotencyKey.TryRead(request, out var key, out var keyProblem))
+        {
+            return keyProblem!;
+        }
         if (body.Value.UsesPriorities && !data.Shape.TaskPriorities)
         {
             return NotYet();
         }
-        var task = await TaskCreation.CreateAsync(data, tenant.Tenant.Id, tenant.Actor, projectId, body.Value, cancellationToken);
-        return task is null ? ProjectRoute.NotFound(id) : TypedResults.Created($"/tasks/{task.Id}", TaskResponse.From(task, data.Shape));
+        var taskId = key?.EntityId(tenant.Tenant.Id, tenant.Actor, "task");
+        if (taskId is { } chosen && await ReplayAsync(data, chosen, projectId, body.Value, cancellationToken) is { } replay)
+        {
+            return replay;
+        }
+        try
+        {
+            var task = await TaskCreation.CreateAsync(data, tenant.Tenant.Id, tenant.Actor, projectId, body.Value, cancellationToken, id: taskId);
+            return task is null ? ProjectRoute.NotFound(id) : TypedResults.Created($"/tasks/{task.Id}", TaskResponse.From(task, data.Shape));
+        }
+        catch (DbUpdateException exception) when (taskId is not null && IdempotencyKey.IsReplay(exception))
+        {
+            // The same key's create committed meanwhile (sent twice at once, or cut after its commit and run again).
+            data.ChangeTracker.Clear();
+            if (await ReplayAsync(data, taskId.Value, projectId, body.Value, cancellationToken) is { } made)
+            {
+                return made;
+            }
+            throw;
+        }
+    }
+
+    /// <summary>What an earlier create with the same Idempotency-Key made, if it did: the same answer, or 422 when the key came with another request.</summary>
+    private static async Task<Results<Created<TaskResponse>, ProblemHttpResult>?> ReplayAsync(TenantDataContext data, Guid taskId, Guid projectId,
+        TaskRequest request, CancellationToken cancellationToken)
+    {
+        var made = await data.Tasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
+        return made is null ? null
+            : made.ProjectId == projectId && made.Title == request.Title?.Trim()
+                ? TypedResults.Created($"/tasks/{made.Id}", TaskResponse.From(made, data.Shape))
+                : IdempotencyKey.Reused();
     }
 
     private static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> GetAsync([Description(TaskRoute.IdDescription)] string id, TenantDataContext data,

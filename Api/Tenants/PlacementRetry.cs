@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
 using Npgsql;
+using TieredTenancy.Api.Idempotency;
 using TieredTenancy.Api.Isolation;
 using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Http;
@@ -13,8 +14,9 @@ namespace TieredTenancy.Api.Tenants;
 /// on a fresh registry entry and a new scope: the client sees a success, a little later, and nothing was written at the old
 /// placement (the fence refused it in the same transaction). A refusal the registry does not explain yet is waited out briefly.
 /// A request whose connection the server cut (backends terminated, a failover, a restart) runs again once on a fresh
-/// connection, the pool's other connections dropped, if it provably changed nothing yet (<see cref="TenantDataContext.MayHaveCommitted"/>);
-/// one that cannot run again answers 503 with Retry-After, never a 500.
+/// connection, the pool's other connections dropped, if it provably changed nothing yet (<see cref="TenantDataContext.MayHaveCommitted"/>)
+/// or running it again is harmless (a PUT, or a create with an <see cref="IdempotencyKey"/>); one that cannot run again answers 503
+/// with Retry-After, never a 500.
 /// </summary>
 public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache registry, TenantStorage storage, IServiceScopeFactory scopes,
     ILogger<PlacementRetry> logger)
@@ -52,7 +54,7 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
                 catch (Exception exception) when (!http.Response.HasStarted && DroppedConnections.IsDropped(exception))
                 {
                     storage.DropPooledConnections(requestTenant.Tenant);
-                    if (reconnected || attempt >= MaxAttempts || MayHaveCommitted(http, exception))
+                    if (reconnected || attempt >= MaxAttempts || (MayHaveCommitted(http, exception) && !Replayable(http)))
                     {
                         logger.LogWarning(exception, "The connection of {Method} {Path} was cut and the request cannot run again", http.Request.Method, http.Request.Path);
                         http.Response.Headers.RetryAfter = "1";
@@ -152,6 +154,11 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
     // at one, so a termination answered in its place means the transaction was rolled back. A lost socket says nothing.
     private static bool MayHaveCommitted(HttpContext http, Exception exception) =>
         http.RequestServices.GetRequiredService<TenantDataContext>().MayHaveCommitted && !EndedBeforeCommit(exception);
+
+    // Running it again changes nothing more than running it once: a PUT (it sets a state), or a create with an Idempotency-Key on a route that honours it.
+    private static bool Replayable(HttpContext http) =>
+        HttpMethods.IsPut(http.Request.Method)
+        || (http.Request.Headers.ContainsKey(IdempotencyKey.HeaderName) && http.GetEndpoint()?.Metadata.GetMetadata<HonorsIdempotencyKey>() is not null);
 
     private static bool EndedBeforeCommit(Exception exception) =>
         Postgres(exception) is { SqlState: PostgresErrorCodes.AdminShutdown, InvariantSeverity: "FATAL" };

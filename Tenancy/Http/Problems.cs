@@ -32,6 +32,9 @@ public static class Problems
     public static ProblemHttpResult Conflict(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict.");
 
+    public static ProblemHttpResult Unprocessable(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The request cannot be processed.");
+
     public static ProblemHttpResult TooManyRequests(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.");
 
