@@ -65,6 +65,13 @@ public sealed class MixedLoad : IAsyncDisposable
         }
     }
 
+    public void AssertNoRequestFailed() =>
+        Assert.True(Failures.Count == 0, $"{Failures.Count} requests failed: {string.Join(" | ", Failures.Take(3))}");
+
+    /// <summary>A fault may slow the load, to half its pace at most.</summary>
+    public static void AssertAtLeastHalfThePace(double during, double normal, string fault) =>
+        Assert.True(during >= normal / 2, $"{during:0} answered a second {fault}, under half of {normal:0} before");
+
     /// <summary>Every write that was acknowledged is there, as last written, in every tier.</summary>
     public async Task AssertNoAcknowledgedWriteLostAsync()
     {
