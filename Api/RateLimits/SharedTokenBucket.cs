@@ -191,39 +191,52 @@ public sealed class SharedTokenBucket : RateLimiter
             // requests queue behind it, and a fixed batch per round trip would admit fewer than the plan allows.
             wanted = Math.Clamp(_waitingPermits, _batch, Math.Max(_batch, _burst / _replicas));
         }
-        var answer = await _redis.CallAsync(async database => (RedisResult[])(await Take.EvaluateAsync(database, new
+        // Whatever happens, the batch ends: a failure the circuit does not know refuses for a second rather than leaving every later request waiting on it.
+        var answer = new RedisAnswer<RedisResult[]>(true, [RedisResult.Create((RedisValue)0), RedisResult.Create((RedisValue)1_000)]);
+        try
         {
-            key = _key,
-            burst = _burst,
-            perSecond = _perSecond,
-            wanted,
-            owed,
-            now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-        }))!);
-        lock (_gate)
+            answer = await _redis.CallAsync(async database => (RedisResult[])(await Take.EvaluateAsync(database, new
+            {
+                key = _key,
+                burst = _burst,
+                perSecond = _perSecond,
+                wanted,
+                owed,
+                now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            }))!);
+        }
+        catch (Exception exception)
         {
-            var now = Environment.TickCount64;
-            if (!answer.Answered)
+            _logger.LogError(exception, "Taking the request limits' tokens failed; the replica refuses the tenant for a second");
+            owed = 0;
+        }
+        finally
+        {
+            lock (_gate)
             {
-                // Open rather than closed, at the replica's share: the next second's requests are decided locally.
-                _localUntil = now + LocalMilliseconds;
-                _logger.LogWarning("The request limits could not reach Redis; the replica admits its own share of the tenant's rate for {Milliseconds} ms", LocalMilliseconds);
-            }
-            else
-            {
-                _owed -= owed;
-                var granted = (int)answer.Value[0];
-                if (granted > 0)
+                var now = Environment.TickCount64;
+                if (!answer.Answered)
                 {
-                    _tokens = (now < _tokensExpireAt ? _tokens : 0) + granted;
-                    _tokensExpireAt = now + TokensKeptMilliseconds;
+                    // Open rather than closed, at the replica's share: the next second's requests are decided locally.
+                    _localUntil = now + LocalMilliseconds;
+                    _logger.LogWarning("The request limits could not reach Redis; the replica admits its own share of the tenant's rate for {Milliseconds} ms", LocalMilliseconds);
                 }
                 else
                 {
-                    _refusedUntil = now + Math.Max(1, (long)answer.Value[1]);
+                    _owed -= owed;
+                    var granted = (int)answer.Value[0];
+                    if (granted > 0)
+                    {
+                        _tokens = (now < _tokensExpireAt ? _tokens : 0) + granted;
+                        _tokensExpireAt = now + TokensKeptMilliseconds;
+                    }
+                    else
+                    {
+                        _refusedUntil = now + Math.Max(1, (long)answer.Value[1]);
+                    }
                 }
+                _taking = null;
             }
-            _taking = null;
         }
     }
 

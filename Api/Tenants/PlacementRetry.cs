@@ -153,7 +153,8 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
     // of the session (57P01, FATAL): PostgreSQL holds interrupts through a commit and acknowledges it before it next looks
     // at one, so a termination answered in its place means the transaction was rolled back. A lost socket says nothing.
     private static bool MayHaveCommitted(HttpContext http, Exception exception) =>
-        http.RequestServices.GetRequiredService<TenantDataContext>().MayHaveCommitted && !EndedBeforeCommit(exception);
+        http.RequestServices.GetRequiredService<TenantDataContext>() is var data
+        && (data.HasCommitted || (data.MayHaveCommitted && !EndedBeforeCommit(exception)));
 
     // Running it again changes nothing more than running it once: a PUT (it sets a state), or a create with an Idempotency-Key on a route that honours it.
     private static bool Replayable(HttpContext http) =>

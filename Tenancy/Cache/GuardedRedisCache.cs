@@ -9,8 +9,9 @@ namespace TieredTenancy.Tenancy.Cache;
 /// <summary>
 /// HybridCache's second level (Redis) behind the <see cref="RedisCircuit"/>: a read that Redis does not answer in time is a
 /// miss (the caller then reads the catalog), and a write or removal that does not reach it is kept, the last per key,
-/// and replayed when Redis answers again. Removals matter most: an entry of a tenant suspended while Redis was paused
-/// must not come back from it to a replica whose own copy is gone.
+/// and replayed as soon as Redis answers again; until then a read of that key is answered from what was kept (a kept
+/// removal is a miss). Removals matter most: an entry of a tenant suspended while Redis was paused must not come back
+/// from it to a replica whose own copy is gone.
 /// </summary>
 public sealed class GuardedRedisCache(IOptions<RedisCacheOptions> options, RedisCircuit circuit, ILogger<GuardedRedisCache> logger)
     : IDistributedCache, IDisposable
@@ -21,6 +22,7 @@ public sealed class GuardedRedisCache(IOptions<RedisCacheOptions> options, Redis
     private readonly RedisCache _redis = new(options);
     private readonly ConcurrentDictionary<string, PendingWrite> _pending = new();
     private int _subscribed;
+    private int _replaying;
 
     public byte[]? Get(string key) => GetAsync(key).AsTask().GetAwaiter().GetResult();
 
@@ -29,7 +31,13 @@ public sealed class GuardedRedisCache(IOptions<RedisCacheOptions> options, Redis
     private async ValueTask<byte[]?> GetAsync(string key)
     {
         Subscribe();
+        if (_pending.TryGetValue(key, out var kept))
+        {
+            // Redis still holds what was there before: this replica's own later write (or removal) is the truth.
+            return kept.Value;
+        }
         var answer = await circuit.CallAsync(_ => _redis.GetAsync(key));
+        Answered(answer.Answered);
         return answer.Answered ? answer.Value : null;
     }
 
@@ -39,7 +47,8 @@ public sealed class GuardedRedisCache(IOptions<RedisCacheOptions> options, Redis
     {
         Subscribe();
         var write = new PendingWrite(value, options);
-        if (!await circuit.CallAsync(_ => _redis.SetAsync(key, value, options)))
+        var taken = await circuit.CallAsync(_ => _redis.SetAsync(key, value, options));
+        if (!taken)
         {
             Keep(key, write);
         }
@@ -47,6 +56,7 @@ public sealed class GuardedRedisCache(IOptions<RedisCacheOptions> options, Redis
         {
             _pending.TryRemove(key, out _);
         }
+        Answered(taken);
     }
 
     public void Refresh(string key) => RefreshAsync(key).GetAwaiter().GetResult();
@@ -58,7 +68,8 @@ public sealed class GuardedRedisCache(IOptions<RedisCacheOptions> options, Redis
     public async Task RemoveAsync(string key, CancellationToken token = default)
     {
         Subscribe();
-        if (!await circuit.CallAsync(_ => _redis.RemoveAsync(key)))
+        var taken = await circuit.CallAsync(_ => _redis.RemoveAsync(key));
+        if (!taken)
         {
             Keep(key, PendingWrite.Removal);
         }
@@ -66,6 +77,7 @@ public sealed class GuardedRedisCache(IOptions<RedisCacheOptions> options, Redis
         {
             _pending.TryRemove(key, out _);
         }
+        Answered(taken);
     }
 
     /// <summary>Writes that did not reach Redis and wait for it to answer again.</summary>
@@ -87,11 +99,41 @@ public sealed class GuardedRedisCache(IOptions<RedisCacheOptions> options, Redis
         }
     }
 
+    // Redis answered a call: whatever it missed before (a failure that did not open the circuit, too) is replayed now.
+    private void Answered(bool answered)
+    {
+        if (answered && !_pending.IsEmpty)
+        {
+            _ = ReplayAsync();
+        }
+    }
+
     private async Task ReplayAsync()
+    {
+        if (Interlocked.Exchange(ref _replaying, 1) == 1)
+        {
+            return;
+        }
+        try
+        {
+            await ReplayPendingAsync();
+        }
+        finally
+        {
+            Volatile.Write(ref _replaying, 0);
+        }
+    }
+
+    private async Task ReplayPendingAsync()
     {
         var replayed = 0;
         foreach (var (key, write) in _pending)
         {
+            // A newer write of this key reached Redis meanwhile, or replaced what was kept: not this one.
+            if (!_pending.TryGetValue(key, out var current) || !ReferenceEquals(current, write))
+            {
+                continue;
+            }
             var taken = write.IsRemoval
                 ? await circuit.CallAsync(_ => _redis.RemoveAsync(key))
                 : await circuit.CallAsync(_ => _redis.SetAsync(key, write.Value!, write.Options!));

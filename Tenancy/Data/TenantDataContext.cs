@@ -24,6 +24,9 @@ public sealed class TenantDataContext(DbContextOptions<TenantDataContext> option
     /// <summary>Whether a change of this context may have committed (<see cref="Isolation.CommitTracking"/>): until then, a cut connection changed nothing.</summary>
     public bool MayHaveCommitted { get; internal set; }
 
+    /// <summary>Whether a change of this context did commit (a COMMIT or an autocommit write was answered).</summary>
+    public bool HasCommitted { get; internal set; }
+
     /// <summary>Binds this context to one tenant: the query filters and the connection binding both follow.</summary>
     public void BindTo(Isolation.TenantBinding binding)
     {

@@ -31,6 +31,7 @@ public sealed class RegistryChangeFeed(IConnectionMultiplexer redis, IConfigurat
     public const string NotifyChannel = "tt_registry_changes";
 
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan SubscribeWait = TimeSpan.FromSeconds(2);
 
     private readonly Channel<Arrival> _arrivals = Channel.CreateUnbounded<Arrival>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IRegistryChangeHandler[] _handlers = handlers.ToArray();
@@ -56,6 +57,8 @@ public sealed class RegistryChangeFeed(IConnectionMultiplexer redis, IConfigurat
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var applying = ApplyArrivalsAsync(stoppingToken);
+        // Apart from the listening loop: a Redis that does not answer must not hold back the catalog's notifications.
+        var subscribing = SubscribeUntilDoneAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -66,12 +69,8 @@ public sealed class RegistryChangeFeed(IConnectionMultiplexer redis, IConfigurat
                 {
                     _arrivals.Writer.TryWrite(Arrival.Missed("catalog notifications"));
                 }
-                if (!_subscribed)
-                {
-                    await SubscribeAsync();
-                }
-                // Wakes for each notification (raised on the Notification event) or after a while, to retry a failed Redis subscription.
-                await _listening.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
+                // Each notification is raised on the Notification event while this waits.
+                await _listening.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -86,6 +85,19 @@ public sealed class RegistryChangeFeed(IConnectionMultiplexer redis, IConfigurat
         }
         _arrivals.Writer.TryComplete();
         await applying;
+        await subscribing;
+    }
+
+    private async Task SubscribeUntilDoneAsync(CancellationToken stoppingToken)
+    {
+        while (!_subscribed && !stoppingToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                await SubscribeAsync();
+            }
+        }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -133,19 +145,26 @@ public sealed class RegistryChangeFeed(IConnectionMultiplexer redis, IConfigurat
     {
         try
         {
+            // Not SE.Redis's 5 s: a start must not wait that long on a Redis that does not answer.
             await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RegistryChanges.Channel),
-                (_, message) => _arrivals.Writer.TryWrite(Arrival.Of(message.ToString())));
+                (_, message) => _arrivals.Writer.TryWrite(Arrival.Of(message.ToString()))).WaitAsync(SubscribeWait);
             _subscribed = true;
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
             // The catalog's channel carries every change meanwhile; the subscription is tried again.
             logger.LogWarning(exception, "Could not subscribe to the registry changes on Redis");
         }
     }
 
-    // Broadcasts sent while the connection was down are lost.
-    private void OnRedisRestored(object? sender, ConnectionFailedEventArgs args) => _arrivals.Writer.TryWrite(Arrival.Missed("Redis"));
+    // Broadcasts sent while the subscription's connection was down are lost (the interactive connection's return says nothing of them).
+    private void OnRedisRestored(object? sender, ConnectionFailedEventArgs args)
+    {
+        if (args.ConnectionType == ConnectionType.Subscription)
+        {
+            _arrivals.Writer.TryWrite(Arrival.Missed("Redis"));
+        }
+    }
 
     private async Task ApplyArrivalsAsync(CancellationToken stoppingToken)
     {
