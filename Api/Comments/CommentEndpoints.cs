@@ -77,19 +77,9 @@ public static class CommentEndpoints
         }
         data.Comments.Add(comment);
         audit.Record("comment.create", comment.Id);
-        try
+        if (await IdempotencyKey.SaveOrReplayAsync(data, key, () => ReplayAsync(data, comment, cancellationToken), cancellationToken) is { } made)
         {
-            await data.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException exception) when (key is not null && IdempotencyKey.IsReplay(exception))
-        {
-            // The same key's create committed meanwhile (sent twice at once, or cut after its commit and run again).
-            data.ChangeTracker.Clear();
-            if (await ReplayAsync(data, comment, cancellationToken) is { } made)
-            {
-                return made;
-            }
-            throw;
+            return made;
         }
         return TypedResults.Created($"/tasks/{taskId}/comments", Response(comment));
     }

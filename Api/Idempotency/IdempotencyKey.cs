@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using TieredTenancy.Tenancy.Data;
 using TieredTenancy.Tenancy.Http;
 
 namespace TieredTenancy.Api.Idempotency;
@@ -54,6 +55,29 @@ public readonly record struct IdempotencyKey(string Value)
     public static bool IsReplay(DbUpdateException exception) =>
         exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: { } constraint }
         && constraint.StartsWith("pk_", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Saves the create; null when it was saved. When the key's create committed first (sent twice at once, or cut after
+    /// its commit and run again), the primary key refuses this one and the first's answer (<paramref name="replay"/>) is given.
+    /// </summary>
+    public static async Task<T?> SaveOrReplayAsync<T>(TenantDataContext data, IdempotencyKey? key, Func<Task<T?>> replay, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            await data.SaveChangesAsync(cancellationToken);
+            return null;
+        }
+        catch (DbUpdateException exception) when (key is not null && IsReplay(exception))
+        {
+            data.ChangeTracker.Clear();
+            if (await replay() is { } made)
+            {
+                return made;
+            }
+            throw;
+        }
+    }
 
     /// <summary>The key came with another request than the one that made the row.</summary>
     public static ProblemHttpResult Reused() =>

@@ -71,19 +71,9 @@ public static class ProjectEndpoints
         }
         data.Projects.Add(project);
         audit.Record("project.create", project.Id);
-        try
+        if (await IdempotencyKey.SaveOrReplayAsync(data, key, () => ReplayAsync(data, project, cancellationToken), cancellationToken) is { } made)
         {
-            await data.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException exception) when (key is not null && IdempotencyKey.IsReplay(exception))
-        {
-            // The same key's create committed meanwhile (sent twice at once, or cut after its commit and run again).
-            data.ChangeTracker.Clear();
-            if (await ReplayAsync(data, project, cancellationToken) is { } made)
-            {
-                return made;
-            }
-            throw;
+            return made;
         }
         return TypedResults.Created($"/projects/{project.Id}", ProjectResponse.From(project));
     }

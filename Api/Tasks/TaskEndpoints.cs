@@ -106,10 +106,16 @@ public static class TaskEndpoints
         TaskRequest request, CancellationToken cancellationToken)
     {
         var made = await data.Tasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
-        return made is null ? null
-            : made.ProjectId == projectId && made.Title == request.Title?.Trim()
-                ? TypedResults.Created($"/tasks/{made.Id}", TaskResponse.From(made, data.Shape))
-                : IdempotencyKey.Reused();
+        if (made is null)
+        {
+            return null;
+        }
+        // What this request would have made, field by field, against what the key's first request made.
+        var wanted = new TaskItem { Id = taskId, TenantId = made.TenantId, ProjectId = projectId, Title = "" };
+        request.ApplyTo(wanted);
+        var same = made.ProjectId == wanted.ProjectId && made.Title == wanted.Title && made.Status == wanted.Status && made.Assignee == wanted.Assignee
+            && made.DueOn == wanted.DueOn && made.Priority == wanted.Priority && made.Labels.SequenceEqual(wanted.Labels);
+        return same ? TypedResults.Created($"/tasks/{made.Id}", TaskResponse.From(made, data.Shape)) : IdempotencyKey.Reused();
     }
 
     private static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> GetAsync([Description(TaskRoute.IdDescription)] string id, TenantDataContext data,

@@ -20,6 +20,8 @@ public sealed class TenantWorkload : IAsyncDisposable
     private readonly ConcurrentQueue<DateTimeOffset> _readTimes = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
+    // Keys are the workload's own: another workload on the same tenant (a test's second run of it) makes other tasks.
+    private readonly string _run = Guid.NewGuid().ToString("N")[..8];
     private long _writes;
     private long _reads;
     private long _longestWriteTicks;
@@ -93,6 +95,7 @@ public sealed class TenantWorkload : IAsyncDisposable
     public async Task AssertEveryAcknowledgedWriteIsPresentAsync(HttpClient client, string projectId)
     {
         var present = new Dictionary<string, string>();
+        var titles = new List<string>();
         for (var page = 1; ; page++)
         {
             using var response = await client.GetAsync($"/projects/{projectId}/tasks?page={page}&pageSize=200");
@@ -102,6 +105,7 @@ public sealed class TenantWorkload : IAsyncDisposable
             foreach (var item in items)
             {
                 present[item.GetProperty("id").GetString()!] = item.GetProperty("title").GetString()!;
+                titles.Add(item.GetProperty("title").GetString()!);
             }
             if (items.Count < 200)
             {
@@ -111,6 +115,9 @@ public sealed class TenantWorkload : IAsyncDisposable
         var missing = _acknowledged.Where(write => !present.TryGetValue(write.Key, out var title) || title != write.Value)
             .Select(write => $"{write.Key} '{write.Value}' (found: {present.GetValueOrDefault(write.Key) ?? "nothing"})").ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} of {_acknowledged.Count} acknowledged writes are lost: {string.Join("; ", missing.Take(5))}");
+        // Every create and rename names its task uniquely: a title twice is a write made twice (a create run again after its commit).
+        var twice = titles.GroupBy(title => title).Where(group => group.Count() > 1).Select(group => $"'{group.Key}' × {group.Count()}").ToList();
+        Assert.True(twice.Count == 0, $"{twice.Count} tasks were made more than once: {string.Join("; ", twice.Take(5))}");
     }
 
     private void Fail(string failure)
@@ -132,14 +139,17 @@ public sealed class TenantWorkload : IAsyncDisposable
                 if (round % 4 == 3 && mine.Count > 0)
                 {
                     var id = mine[round % mine.Count];
-                    renamed = $"{writer} renamed {round}";
+                    renamed = $"{writer} renamed {round} {_run}";
                     response = await client.PutAsJsonAsync($"/tasks/{id}", new { title = renamed, status = "doing" });
                     await RecordAsync(response, clock, id, renamed);
                 }
                 else
                 {
-                    var title = $"{writer} task {round}";
-                    response = await client.PostAsJsonAsync($"/projects/{projectId}/tasks", new { title, status = "todo" });
+                    // A client that wants exactly one task per create sends a key: a create cut after its commit then runs again safely.
+                    var title = $"{writer} task {round} {_run}";
+                    using var create = new HttpRequestMessage(HttpMethod.Post, $"/projects/{projectId}/tasks") { Content = JsonContent.Create(new { title, status = "todo" }) };
+                    create.Headers.Add("Idempotency-Key", $"{writer}-{round}-{_run}");
+                    response = await client.SendAsync(create);
                     var id = await RecordAsync(response, clock, null, title);
                     if (id is not null)
                     {

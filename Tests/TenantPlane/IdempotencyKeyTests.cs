@@ -34,11 +34,35 @@ public sealed class IdempotencyKeyTests(StackFixture stack)
         // The same key with another request names nothing new: refused, and nothing was made.
         await TestTenant.ExpectProblemAsync(await PostAsync(tenant.Api, $"/projects/{projectId}/tasks", new { title = "Something else" }, "task-1"),
             HttpStatusCode.UnprocessableEntity, "used with a different request");
+        await TestTenant.ExpectProblemAsync(await PostAsync(tenant.Api, $"/projects/{projectId}/tasks", new { title = "Write the plan", status = "done" }, "task-1"),
+            HttpStatusCode.UnprocessableEntity, "used with a different request");
+        await TestTenant.ExpectProblemAsync(await PostAsync(tenant.Api, "/projects", new { name = "Another" }, "project-1"),
+            HttpStatusCode.UnprocessableEntity, "used with a different request");
         // Another key is another task; a key that is not one is refused at the edge.
         await TestTenant.ExpectAsync(await PostAsync(tenant.Api, $"/projects/{projectId}/tasks", new { title = "Write the plan" }, "task-2"), HttpStatusCode.Created);
         await TestTenant.ExpectProblemAsync(await PostAsync(tenant.Api, $"/projects/{projectId}/tasks", new { title = "x" }, "two words"),
             HttpStatusCode.BadRequest, "Idempotency-Key");
         Assert.Equal(2, (await tenant.Api.GetFromJsonAsync<JsonElement>($"/projects/{projectId}/tasks")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_same_key_sent_twice_at_once_makes_one_row_and_both_answers_name_it()
+    {
+        using var tenant = await TestTenants.CreateAsync(stack.App, "business");
+        var projectId = (await tenant.CreateProjectAsync("Races")).GetProperty("id").GetString()!;
+        for (var round = 0; round < 10; round++)
+        {
+            // Both may pass the look-up before either commits: the primary key refuses the second, which answers with the first's task.
+            var answers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
+                PostAsync(tenant.Api, $"/projects/{projectId}/tasks", new { title = $"race {round}" }, $"race-{round}")));
+            var ids = new List<string>();
+            foreach (var answer in answers)
+            {
+                ids.Add((await TestTenant.ExpectAsync(answer, HttpStatusCode.Created)).GetProperty("id").GetString()!);
+            }
+            Assert.Single(ids.Distinct());
+        }
+        Assert.Equal(10, (await tenant.Api.GetFromJsonAsync<JsonElement>($"/projects/{projectId}/tasks")).GetProperty("total").GetInt32());
     }
 
     [Fact]
