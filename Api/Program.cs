@@ -36,6 +36,7 @@ builder.AddTenantRequestLimits();
 
 var app = builder.Build();
 
+app.UseServerTiming();
 app.UseProblemDetailsDefaults();
 app.UseAuthentication();
 app.UseAuthorization();

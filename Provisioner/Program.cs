@@ -44,6 +44,7 @@ builder.AddAdminApiContract();
 
 var app = builder.Build();
 
+app.UseServerTiming();
 app.UseProblemDetailsDefaults();
 app.UseFaultInjection();
 app.UseTokenRequestThrottle();

@@ -253,7 +253,7 @@ public sealed class RequestLimitTests(CapacityFixture stack, ITestOutputHelper o
     }
 
     /// <summary>Every admission of the tenant on the replicas (Unix ms, the replicas' own clock), oldest first.</summary>
-    private static async Task<List<long>> AdmissionsAsync(IEnumerable<Uri> replicas, Guid tenantId)
+    internal static async Task<List<long>> AdmissionsAsync(IEnumerable<Uri> replicas, Guid tenantId)
     {
         var admitted = new List<long>();
         foreach (var replica in replicas)

@@ -8,8 +8,8 @@ namespace TieredTenancy.Tests.Failover;
 /// An operator and a client at work on the Provisioner through its proxy, as a product team would be
 /// while a replica dies: a new platform-admin token and a read of a tenant, in turn, until stopped.
 /// A request whose connection failed without an answer (refused, or closed before any response: the
-/// proxy still sending to the dead replica for a moment) is tried once more, as a client behind a
-/// load balancer would; every answer that is not a success, and a second such failure, is a failure.
+/// proxy still sending to the dead replica for a moment) is tried up to three times, as a client behind a
+/// load balancer would; every answer that is not a success, and a third such failure, is a failure.
 /// </summary>
 public sealed class ControlPlaneProbe : IAsyncDisposable
 {
@@ -45,6 +45,8 @@ public sealed class ControlPlaneProbe : IAsyncDisposable
 
     public int RetriedConnections { get; private set; }
 
+    private const int ConnectionAttempts = 3;
+
     private async Task SendAsync(string what, Func<Task<HttpResponseMessage>> send)
     {
         for (var attempt = 1; ; attempt++)
@@ -55,13 +57,16 @@ public sealed class ControlPlaneProbe : IAsyncDisposable
                 Record(what, response);
                 return;
             }
-            catch (HttpRequestException error) when (attempt == 1 && error.InnerException is System.Net.Sockets.SocketException or IOException)
+            // The proxy may hand the next attempt to the dead replica too (other clients' requests interleave): a client
+            // behind a load balancer tries a few times, a little apart, before it calls the service down.
+            catch (HttpRequestException error) when (attempt < ConnectionAttempts && error.InnerException is System.Net.Sockets.SocketException or IOException)
             {
                 RetriedConnections++;
+                await Task.Delay(50 * attempt);
             }
             catch (HttpRequestException error)
             {
-                Failures.Add($"{what}: {error.Message}");
+                Failures.Add($"{what}: {error.Message} ({error.InnerException?.GetType().Name}: {error.InnerException?.Message}) after {attempt} attempts");
                 return;
             }
         }
