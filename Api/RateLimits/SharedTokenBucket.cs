@@ -219,7 +219,8 @@ public sealed class SharedTokenBucket : RateLimiter
                 {
                     // Open rather than closed, at the replica's share: the next second's requests are decided locally.
                     _localUntil = now + LocalMilliseconds;
-                    _logger.LogWarning("The request limits could not reach Redis; the replica admits its own share of the tenant's rate for {Milliseconds} ms", LocalMilliseconds);
+                    // Debug: every busy tenant says it each second of an outage; the circuit warns once.
+                    _logger.LogDebug("The request limits could not reach Redis; the replica admits its own share of the tenant's rate for {Milliseconds} ms", LocalMilliseconds);
                 }
                 else
                 {

@@ -149,9 +149,10 @@ public sealed class PlacementRetry(RequestDelegate next, TenantRegistryCache reg
         PostgresErrorCodes.InvalidAuthorizationSpecification,
     ];
 
-    // Only the request's tenant data context writes; one never opened changed nothing. A commit in flight when the session ended may have been made, except when the server itself answered it with the end
-    // of the session (57P01, FATAL): PostgreSQL holds interrupts through a commit and acknowledges it before it next looks
-    // at one, so a termination answered in its place means the transaction was rolled back. A lost socket says nothing.
+    // Only the request's tenant data context writes; one never opened changed nothing. A commit in flight when the
+    // session ended may have been made, except when the server itself answered it with the end of the session (57P01,
+    // FATAL): PostgreSQL holds interrupts through a commit and acknowledges it before it next looks at one, so a
+    // termination answered in its place means the transaction was rolled back. A lost socket says nothing.
     private static bool MayHaveCommitted(HttpContext http, Exception exception) =>
         http.RequestServices.GetRequiredService<TenantDataContext>() is var data
         && (data.HasCommitted || (data.MayHaveCommitted && !EndedBeforeCommit(exception)));

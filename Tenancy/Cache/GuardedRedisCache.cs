@@ -13,16 +13,25 @@ namespace TieredTenancy.Tenancy.Cache;
 /// removal is a miss). Removals matter most: an entry of a tenant suspended while Redis was paused must not come back
 /// from it to a replica whose own copy is gone.
 /// </summary>
-public sealed class GuardedRedisCache(IOptions<RedisCacheOptions> options, RedisCircuit circuit, ILogger<GuardedRedisCache> logger)
-    : IDistributedCache, IDisposable
+public sealed class GuardedRedisCache : IDistributedCache, IDisposable
 {
     // Writes kept for replay at most; past it the oldest kind of loss is a fill, which the entry's expiry bounds.
     private const int MaxPending = 20_000;
 
-    private readonly RedisCache _redis = new(options);
+    private readonly RedisCache _redis;
+    private readonly RedisCircuit _circuit;
+    private readonly ILogger<GuardedRedisCache> _logger;
     private readonly ConcurrentDictionary<string, PendingWrite> _pending = new();
-    private int _subscribed;
     private int _replaying;
+
+    public GuardedRedisCache(IOptions<RedisCacheOptions> options, RedisCircuit circuit, ILogger<GuardedRedisCache> logger)
+    {
+        _redis = new RedisCache(options);
+        _circuit = circuit;
+        _logger = logger;
+        // The replay starts whenever the circuit closes again, and after any answered call (a failure that did not open it, too).
+        circuit.Restored += () => _ = ReplayAsync();
+    }
 
     public byte[]? Get(string key) => GetAsync(key).AsTask().GetAwaiter().GetResult();
 
@@ -30,76 +39,46 @@ public sealed class GuardedRedisCache(IOptions<RedisCacheOptions> options, Redis
 
     private async ValueTask<byte[]?> GetAsync(string key)
     {
-        Subscribe();
         if (_pending.TryGetValue(key, out var kept))
         {
             // Redis still holds what was there before: this replica's own later write (or removal) is the truth.
             return kept.Value;
         }
-        var answer = await circuit.CallAsync(_ => _redis.GetAsync(key));
+        var answer = await _circuit.CallAsync(_ => _redis.GetAsync(key));
         Answered(answer.Answered);
         return answer.Answered ? answer.Value : null;
     }
 
     public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => SetAsync(key, value, options).GetAwaiter().GetResult();
 
-    public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
-    {
-        Subscribe();
-        var write = new PendingWrite(value, options);
-        var taken = await circuit.CallAsync(_ => _redis.SetAsync(key, value, options));
-        if (!taken)
-        {
-            Keep(key, write);
-        }
-        else
-        {
-            _pending.TryRemove(key, out _);
-        }
-        Answered(taken);
-    }
+    public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) =>
+        WriteAsync(key, new PendingWrite(value, options));
 
     public void Refresh(string key) => RefreshAsync(key).GetAwaiter().GetResult();
 
-    public async Task RefreshAsync(string key, CancellationToken token = default) => await circuit.CallAsync(_ => _redis.RefreshAsync(key));
+    public async Task RefreshAsync(string key, CancellationToken token = default) => await _circuit.CallAsync(_ => _redis.RefreshAsync(key));
 
     public void Remove(string key) => RemoveAsync(key).GetAwaiter().GetResult();
 
-    public async Task RemoveAsync(string key, CancellationToken token = default)
+    public Task RemoveAsync(string key, CancellationToken token = default) => WriteAsync(key, PendingWrite.Removal);
+
+    // A write or removal Redis took clears what was kept of the key; one it missed is kept for the replay.
+    private async Task WriteAsync(string key, PendingWrite write)
     {
-        Subscribe();
-        var taken = await circuit.CallAsync(_ => _redis.RemoveAsync(key));
-        if (!taken)
-        {
-            Keep(key, PendingWrite.Removal);
-        }
-        else
+        var taken = await _circuit.CallAsync(_ => Send(key, write));
+        if (taken)
         {
             _pending.TryRemove(key, out _);
+        }
+        else if (_pending.Count < MaxPending || write.IsRemoval)
+        {
+            _pending[key] = write;
         }
         Answered(taken);
     }
 
-    /// <summary>Writes that did not reach Redis and wait for it to answer again.</summary>
-    public int Pending => _pending.Count;
+    private Task Send(string key, PendingWrite write) => write.IsRemoval ? _redis.RemoveAsync(key) : _redis.SetAsync(key, write.Value!, write.Options!);
 
-    private void Keep(string key, PendingWrite write)
-    {
-        if (_pending.Count < MaxPending || write.IsRemoval)
-        {
-            _pending[key] = write;
-        }
-    }
-
-    private void Subscribe()
-    {
-        if (Interlocked.Exchange(ref _subscribed, 1) == 0)
-        {
-            circuit.Restored += () => _ = ReplayAsync();
-        }
-    }
-
-    // Redis answered a call: whatever it missed before (a failure that did not open the circuit, too) is replayed now.
     private void Answered(bool answered)
     {
         if (answered && !_pending.IsEmpty)
@@ -134,10 +113,7 @@ public sealed class GuardedRedisCache(IOptions<RedisCacheOptions> options, Redis
             {
                 continue;
             }
-            var taken = write.IsRemoval
-                ? await circuit.CallAsync(_ => _redis.RemoveAsync(key))
-                : await circuit.CallAsync(_ => _redis.SetAsync(key, write.Value!, write.Options!));
-            if (!taken)
+            if (!await _circuit.CallAsync(_ => Send(key, write)))
             {
                 // Away again: the next time it answers, the rest is replayed.
                 break;
@@ -145,7 +121,7 @@ public sealed class GuardedRedisCache(IOptions<RedisCacheOptions> options, Redis
             _pending.TryRemove(new KeyValuePair<string, PendingWrite>(key, write));
             replayed++;
         }
-        logger.LogInformation("Replayed {Replayed} cache writes that Redis missed while it was away; {Left} left", replayed, _pending.Count);
+        _logger.LogInformation("Replayed {Replayed} cache writes that Redis missed while it was away; {Left} left", replayed, _pending.Count);
     }
 
     public void Dispose() => _redis.Dispose();

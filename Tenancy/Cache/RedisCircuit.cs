@@ -17,8 +17,7 @@ public sealed class RedisCircuit
     private readonly IConnectionMultiplexer _redis;
     private readonly ResiliencePipeline _pipeline;
     private readonly ILogger<RedisCircuit> _logger;
-    private readonly CircuitBreakerStateProvider _state = new();
-    private long _failures;
+
 
     public RedisCircuit(IConnectionMultiplexer redis, IOptions<RedisCircuitOptions> options, ILogger<RedisCircuit> logger)
     {
@@ -32,7 +31,6 @@ public sealed class RedisCircuit
                 MinimumThroughput = 2,
                 SamplingDuration = TimeSpan.FromSeconds(2),
                 BreakDuration = settings.BreakDuration,
-                StateProvider = _state,
                 ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutException>().Handle<TimeoutRejectedException>(),
                 OnOpened = _ =>
                 {
@@ -54,13 +52,7 @@ public sealed class RedisCircuit
     /// <summary>Raised when Redis answers again after the circuit was open: what was written only locally meanwhile can be reconciled.</summary>
     public event Action? Restored;
 
-    /// <summary>Whether calls go straight to their fallback now (Redis failed the last ones).</summary>
-    public bool IsOpen => _state.CircuitState is CircuitState.Open or CircuitState.Isolated;
-
-    /// <summary>Calls that fell back since the start (a metric for operators, a figure for the tests).</summary>
-    public long Failures => Interlocked.Read(ref _failures);
-
-    /// <summary>The call's answer, or <paramref name="fallback"/> when Redis failed, did not answer in time or is known to be away.</summary>
+    /// <summary>The call's answer, or none (the caller's fallback applies) when Redis failed, did not answer in time or is known to be away.</summary>
     public async ValueTask<RedisAnswer<T>> CallAsync<T>(Func<IDatabase, Task<T>> call, CancellationToken cancellationToken = default)
     {
         try
@@ -72,7 +64,6 @@ public sealed class RedisCircuit
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException or TimeoutRejectedException or BrokenCircuitException)
         {
-            Interlocked.Increment(ref _failures);
             _logger.LogDebug(exception, "A Redis call fell back");
             return new RedisAnswer<T>(false, default!);
         }
